@@ -1,0 +1,162 @@
+use crate::headers::TIMEOUT_MS;
+use http::{HeaderMap, HeaderValue};
+use std::{future::Future, time::Duration};
+use tokio::time::Instant;
+
+tokio::task_local! {
+    static CURRENT: Deadline;
+}
+
+/// The instant by which a request must be answered.
+///
+/// A server's [`DeadlineLayer`](super::DeadlineLayer) runs the handler inside
+/// [`scope`](Deadline::scope), so code that serves the request, and the client layers it
+/// calls, find the deadline with [`Deadline::current`] without passing it around. Work
+/// spawned onto another task leaves the scope: wrap it in `deadline.scope(...)` again.
+///
+/// ```
+/// use seawall::deadline::Deadline;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// assert_eq!(Deadline::current(), None);
+/// Deadline::after(Duration::from_secs(1))
+///     .scope(async {
+///         let left = Deadline::current().unwrap().remaining();
+///         assert!(left <= Duration::from_secs(1));
+///     })
+///     .await;
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// The deadline at `instant`.
+    pub fn at(instant: Instant) -> Self {
+        Deadline(instant)
+    }
+
+    /// The deadline `timeout` from now.
+    pub fn after(timeout: Duration) -> Self {
+        Deadline(Instant::now() + timeout)
+    }
+
+    /// The instant itself.
+    pub fn instant(self) -> Instant {
+        self.0
+    }
+
+    /// The time left, zero once expired.
+    pub fn remaining(self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether the deadline has passed.
+    pub fn is_expired(self) -> bool {
+        Instant::now() >= self.0
+    }
+
+    /// The earlier of the two.
+    pub fn min(self, other: Deadline) -> Deadline {
+        Ord::min(self, other)
+    }
+
+    /// The deadline of the request being served on this task, if any.
+    pub fn current() -> Option<Deadline> {
+        CURRENT.try_with(|deadline| *deadline).ok()
+    }
+
+    /// Runs `future` with this deadline as [`current`](Deadline::current), or with the
+    /// current one if that is earlier: a scope can only tighten a deadline.
+    pub fn scope<F: Future>(self, future: F) -> tokio::task::futures::TaskLocalFuture<Deadline, F> {
+        let effective = Deadline::current().map_or(self, |outer| outer.min(self));
+        CURRENT.scope(effective, future)
+    }
+
+    /// Reads the caller's remaining time from [`TIMEOUT_MS`] and turns it into a deadline
+    /// relative to now. `Err` when the header is present but not a whole number of
+    /// milliseconds; `Ok(None)` when it is absent.
+    pub fn from_headers(headers: &HeaderMap) -> Result<Option<Deadline>, InvalidTimeoutHeader> {
+        let Some(value) = headers.get(TIMEOUT_MS) else {
+            return Ok(None);
+        };
+        let millis = value
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .ok_or(InvalidTimeoutHeader)?;
+        Ok(Some(Deadline::after(Duration::from_millis(millis))))
+    }
+
+    /// Writes the remaining time, less `margin`, to [`TIMEOUT_MS`], in whole milliseconds
+    /// rounded down, so the next hop never believes it has more time than it does.
+    pub fn write_to(self, headers: &mut HeaderMap, margin: Duration) {
+        let millis = self.remaining().saturating_sub(margin).as_millis();
+        let millis = u64::try_from(millis).unwrap_or(u64::MAX);
+        headers.insert(TIMEOUT_MS, HeaderValue::from(millis));
+    }
+}
+
+/// The [`TIMEOUT_MS`] header held something other than a whole number of milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidTimeoutHeader;
+
+impl std::fmt::Display for InvalidTimeoutHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{TIMEOUT_MS} must be a whole number of milliseconds")
+    }
+}
+
+impl std::error::Error for InvalidTimeoutHeader {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn scope_only_tightens() {
+        let outer = Deadline::after(Duration::from_secs(1));
+        outer
+            .scope(async {
+                Deadline::after(Duration::from_secs(5))
+                    .scope(async { assert_eq!(Deadline::current(), Some(outer)) })
+                    .await;
+                let inner = Deadline::after(Duration::from_millis(100));
+                inner
+                    .scope(async { assert_eq!(Deadline::current(), Some(inner)) })
+                    .await;
+            })
+            .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn header_round_trip_subtracts_margin() {
+        let deadline = Deadline::after(Duration::from_millis(900));
+        let mut headers = HeaderMap::new();
+        deadline.write_to(&mut headers, Duration::from_millis(50));
+        assert_eq!(headers[TIMEOUT_MS], "850");
+        let read = Deadline::from_headers(&headers).unwrap().unwrap();
+        assert_eq!(read.remaining(), Duration::from_millis(850));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_deadline_writes_zero() {
+        let deadline = Deadline::after(Duration::from_millis(10));
+        tokio::time::advance(Duration::from_millis(20)).await;
+        assert!(deadline.is_expired());
+        let mut headers = HeaderMap::new();
+        deadline.write_to(&mut headers, Duration::from_millis(5));
+        assert_eq!(headers[TIMEOUT_MS], "0");
+    }
+
+    #[test]
+    fn malformed_header_is_an_error_and_absent_is_none() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Deadline::from_headers(&headers), Ok(None));
+        headers.insert(TIMEOUT_MS, HeaderValue::from_static("-3"));
+        assert_eq!(Deadline::from_headers(&headers), Err(InvalidTimeoutHeader));
+        headers.insert(TIMEOUT_MS, HeaderValue::from_static("1.5s"));
+        assert_eq!(Deadline::from_headers(&headers), Err(InvalidTimeoutHeader));
+    }
+}

@@ -1,0 +1,5 @@
+//! Deadlines that propagate across hops.
+
+mod current;
+
+pub use current::{Deadline, InvalidTimeoutHeader};

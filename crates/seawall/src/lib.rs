@@ -1,0 +1,63 @@
+//! Tower layers for resilient, observable HTTP services.
+//!
+//! seawall is to resilience what [tower-http] is to HTTP plumbing: one module per
+//! middleware, each a [`Layer`](tower_layer::Layer) that works on axum servers and on
+//! hyper/tower clients alike.
+//!
+//! | module | what it does | feature |
+//! |---|---|---|
+//! | [`classify`] | one decision of success / failure / overload, shared by every layer; [`Rejection`] | always |
+//! | [`breaker`] | circuit breaker with sliding windows, half-open probes, keyed breakers | `breaker` |
+//! | [`retry`] | retries with jittered back-off, a shared budget, `Retry-After`, body replay | `retry` |
+//! | [`deadline`] | per-request deadlines that propagate across hops | `deadline` |
+//!
+//! # Principles
+//!
+//! - **HTTP layers answer; they do not error.** A layer that refuses a call (circuit open,
+//!   deadline exceeded, ...) answers with a response whose status fits (503, 504, ...),
+//!   `Retry-After` where it means something, and a [`Rejection`] in the response extensions.
+//!   Transport errors of an inner client pass through unchanged. Handlers stay `Infallible`
+//!   and the layers above see why a response was made. Responses are built with
+//!   `B::default()`, so a body type must implement `Default` (axum's `Body` and
+//!   `http_body_util::combinators::BoxBody` do; map a hyper `Incoming` first).
+//! - **Cheap on the hot path.** No lock and no allocation per call on the happy path.
+//! - **Testable in virtual time.** Time comes from tokio's clock, so `tokio::time::pause`
+//!   drives every timer; randomness takes a seed.
+//!
+//! # A client stack
+//!
+//! Outermost first: total deadline, retry (with budget and `Retry-After`), circuit breaker,
+//! per-attempt timeout, transport.
+//!
+//! ```
+//! # #[cfg(all(feature = "breaker", feature = "retry", feature = "deadline"))]
+//! # {
+//! use seawall::{breaker::CircuitBreakerLayer, deadline::DeadlineLayer, retry::RetryLayer};
+//! use std::time::Duration;
+//! use tower::ServiceBuilder;
+//!
+//! let stack = ServiceBuilder::new()
+//!     .layer(DeadlineLayer::client(Duration::from_secs(2)))
+//!     .layer(RetryLayer::builder().max_attempts(3).build().unwrap())
+//!     .layer(CircuitBreakerLayer::builder().build().unwrap())
+//!     .layer(DeadlineLayer::client(Duration::from_millis(500)));
+//! # let _ = stack;
+//! # }
+//! ```
+//!
+//! [tower-http]: https://docs.rs/tower-http
+
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod classify;
+pub mod headers;
+
+#[cfg(feature = "breaker")]
+pub mod breaker;
+#[cfg(feature = "deadline")]
+pub mod deadline;
+#[cfg(feature = "retry")]
+pub mod retry;
+
+pub use classify::{Classify, HttpClassifier, Outcome, Rejection};

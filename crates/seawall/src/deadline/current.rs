@@ -74,6 +74,14 @@ impl Deadline {
         CURRENT.scope(effective, future)
     }
 
+    /// Runs the closure with this deadline (or the current one, if earlier) as
+    /// [`current`](Deadline::current): the synchronous twin of [`scope`](Deadline::scope),
+    /// for work done when a service is called rather than when its future is polled.
+    pub fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
+        let effective = Deadline::current().map_or(self, |outer| outer.min(self));
+        CURRENT.sync_scope(effective, f)
+    }
+
     /// Reads the caller's remaining time from [`TIMEOUT_MS`] and turns it into a deadline
     /// relative to now. `Err` when the header is present but not a whole number of
     /// milliseconds; `Ok(None)` when it is absent.
@@ -94,7 +102,12 @@ impl Deadline {
     pub fn write_to(self, headers: &mut HeaderMap, margin: Duration) {
         let millis = self.remaining().saturating_sub(margin).as_millis();
         let millis = u64::try_from(millis).unwrap_or(u64::MAX);
-        headers.insert(TIMEOUT_MS, HeaderValue::from(millis));
+        // Formatting on the stack and copying once is one allocation; `HeaderValue::from(u64)`
+        // takes two.
+        let mut digits = itoa::Buffer::new();
+        let value = HeaderValue::from_str(digits.format(millis))
+            .expect("decimal digits are a valid header value");
+        headers.insert(TIMEOUT_MS, value);
     }
 }
 

@@ -1,0 +1,275 @@
+#![cfg(feature = "deadline")]
+//! The deadline layer on servers, on clients and across three real services on loopback.
+
+use axum::{Router, body::Body, extract::State, http::HeaderMap, routing::get};
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Empty, combinators::BoxBody};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use seawall::{
+    Rejection,
+    deadline::{Deadline, DeadlineLayer},
+    headers::TIMEOUT_MS,
+};
+use std::{
+    convert::Infallible,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+use tokio::{net::TcpListener, time::Instant};
+use tower::{ServiceBuilder, ServiceExt, service_fn};
+
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+fn server(timeout: Option<Duration>) -> DeadlineLayer {
+    let builder = DeadlineLayer::server();
+    match timeout {
+        Some(timeout) => builder.timeout(timeout),
+        None => builder,
+    }
+    .build()
+    .unwrap()
+}
+
+fn request(timeout_ms: Option<&str>) -> Request<Body> {
+    let mut req = Request::get("/");
+    if let Some(value) = timeout_ms {
+        req = req.header(TIMEOUT_MS, value);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+/// A handler that reports the remaining time it sees, counting its calls.
+fn remaining_reporter(calls: Arc<AtomicUsize>) -> Router {
+    Router::new().route(
+        "/",
+        get(move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                Deadline::current()
+                    .map_or(0, |d| d.remaining().as_millis())
+                    .to_string()
+            }
+        }),
+    )
+}
+
+async fn body_text(res: Response<Body>) -> String {
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_caps_its_timeout_by_the_callers_remaining_time() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = remaining_reporter(calls.clone()).layer(server(Some(ms(2000))));
+
+    let res = app.clone().oneshot(request(Some("300"))).await.unwrap();
+    assert_eq!(body_text(res).await, "300");
+
+    // The caller allows more than the server's own maximum: the maximum wins.
+    let res = app.clone().oneshot(request(Some("9000"))).await.unwrap();
+    assert_eq!(body_text(res).await, "2000");
+
+    // No header: the server's maximum.
+    let res = app.oneshot(request(None)).await.unwrap();
+    assert_eq!(body_text(res).await, "2000");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn expired_request_is_answered_504_without_calling_the_handler() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = remaining_reporter(calls.clone()).layer(server(None));
+    let res = app.oneshot(request(Some("0"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(Rejection::of(&res), Some(Rejection::DeadlineExceeded));
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn malformed_deadline_header_is_ignored() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = remaining_reporter(calls.clone()).layer(server(Some(ms(100))));
+    let res = app.oneshot(request(Some("soon"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, "100");
+}
+
+#[tokio::test(start_paused = true)]
+async fn slow_handler_is_cut_off_with_504_at_the_deadline() {
+    let app = Router::new()
+        .route("/", get(|| std::future::pending::<&'static str>()))
+        .layer(server(None));
+    let start = Instant::now();
+    let res = app.oneshot(request(Some("250"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(Rejection::of(&res), Some(Rejection::DeadlineExceeded));
+    assert_eq!(start.elapsed(), ms(250));
+}
+
+/// An inner client service that records the deadline header it was sent and answers 200.
+fn recording_client(
+    seen: Arc<Mutex<Vec<String>>>,
+) -> impl tower::Service<
+    Request<Body>,
+    Response = Response<Body>,
+    Error = Infallible,
+    Future = impl Send,
+> + Clone {
+    service_fn(move |req: Request<Body>| {
+        let header = req
+            .headers()
+            .get(TIMEOUT_MS)
+            .map(|v| v.to_str().unwrap().to_owned());
+        seen.lock().unwrap().push(header.unwrap_or_default());
+        async { Ok(Response::new(Body::empty())) }
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn client_writes_the_remaining_time_minus_the_margin() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let client = ServiceBuilder::new()
+        .layer(
+            DeadlineLayer::client()
+                .timeout(ms(1000))
+                .margin(ms(20))
+                .build()
+                .unwrap(),
+        )
+        .service(recording_client(seen.clone()));
+
+    // Alone, the client's own timeout applies.
+    client.clone().oneshot(request(None)).await.unwrap();
+    // Inside a request with 400 ms left, the tighter deadline applies.
+    Deadline::after(ms(400))
+        .scope(client.oneshot(request(None)))
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), ["980", "380"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn client_with_an_expired_deadline_answers_504_without_sending() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let client = ServiceBuilder::new()
+        .layer(DeadlineLayer::client().build().unwrap())
+        .service(recording_client(seen.clone()));
+    let deadline = Deadline::after(ms(10));
+    tokio::time::advance(ms(11)).await;
+    let res = deadline.scope(client.oneshot(request(None))).await.unwrap();
+    assert_eq!(Rejection::of(&res), Some(Rejection::DeadlineExceeded));
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_attempt_timeout_is_a_timeout_unless_the_deadline_binds() {
+    let hang =
+        service_fn(|_: Request<Body>| std::future::pending::<Result<Response<Body>, Infallible>>());
+    let attempt = ServiceBuilder::new()
+        .layer(
+            DeadlineLayer::per_attempt()
+                .timeout(ms(100))
+                .build()
+                .unwrap(),
+        )
+        .service(hang);
+
+    // Plenty of time overall: the attempt's own timeout runs out, which is retryable.
+    let res = Deadline::after(ms(1000))
+        .scope(attempt.clone().oneshot(request(None)))
+        .await
+        .unwrap();
+    assert_eq!(Rejection::of(&res), Some(Rejection::Timeout));
+
+    // The request's deadline is nearer than the attempt's timeout: not worth retrying.
+    let res = Deadline::after(ms(50))
+        .scope(attempt.oneshot(request(None)))
+        .await
+        .unwrap();
+    assert_eq!(Rejection::of(&res), Some(Rejection::DeadlineExceeded));
+}
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>;
+
+#[derive(Clone)]
+struct Hop {
+    name: &'static str,
+    next: Option<String>,
+    client: HttpClient,
+    seen: Arc<Mutex<Vec<(&'static str, u64)>>>,
+}
+
+/// Records the remaining time this hop sees, then calls the next hop through a client
+/// deadline layer, or hangs if it is the last.
+async fn hop(State(hop): State<Hop>, headers: HeaderMap) -> StatusCode {
+    let remaining = Deadline::current()
+        .or_else(|| Deadline::from_headers(&headers).unwrap())
+        .expect("every hop has a deadline")
+        .remaining();
+    hop.seen
+        .lock()
+        .unwrap()
+        .push((hop.name, remaining.as_millis() as u64));
+    let Some(next) = hop.next else {
+        return std::future::pending().await;
+    };
+    let client = ServiceBuilder::new()
+        .layer(DeadlineLayer::client().build().unwrap())
+        .map_response(|res: Response<hyper::body::Incoming>| res.map(|body| BoxBody::new(body)))
+        .service(hop.client.clone());
+    let req = Request::get(next).body(Empty::new()).unwrap();
+    match client.oneshot(req).await {
+        Ok(res) => res.status(),
+        Err(_) => StatusCode::BAD_GATEWAY,
+    }
+}
+
+async fn spawn_hop(hop_state: Hop, deadline: Option<DeadlineLayer>) -> String {
+    let mut app = Router::new().route("/", get(hop)).with_state(hop_state);
+    if let Some(layer) = deadline {
+        app = app.layer(layer);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_services_share_one_deadline_and_the_first_answers_504_in_time() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let hop_state = |name, next| Hop {
+        name,
+        next,
+        client: client.clone(),
+        seen: seen.clone(),
+    };
+    // The last hop ignores deadlines and hangs; only its callers can cut it off.
+    let c = spawn_hop(hop_state("c", None), None).await;
+    let b = spawn_hop(hop_state("b", Some(c)), Some(server(None))).await;
+    let a = spawn_hop(hop_state("a", Some(b)), Some(server(Some(ms(500))))).await;
+
+    let start = Instant::now();
+    let req = Request::get(a).body(Empty::new()).unwrap();
+    let res = client.request(req).await.unwrap();
+    let elapsed = start.elapsed();
+
+    assert_eq!(res.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(elapsed <= ms(500) + ms(10), "answered after {elapsed:?}");
+    let seen = seen.lock().unwrap().clone();
+    let names: Vec<_> = seen.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert!(
+        seen.windows(2).all(|pair| pair[1].1 < pair[0].1),
+        "each hop must see less time than the one before: {seen:?}"
+    );
+    assert_eq!(seen[0].1, 500);
+}

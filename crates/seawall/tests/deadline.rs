@@ -104,7 +104,7 @@ async fn malformed_deadline_header_is_ignored() {
 #[tokio::test(start_paused = true)]
 async fn slow_handler_is_cut_off_with_504_at_the_deadline() {
     let app = Router::new()
-        .route("/", get(|| std::future::pending::<&'static str>()))
+        .route("/", get(std::future::pending::<&'static str>))
         .layer(server(None));
     let start = Instant::now();
     let res = app.oneshot(request(Some("250"))).await.unwrap();
@@ -222,7 +222,7 @@ async fn hop(State(hop): State<Hop>, headers: HeaderMap) -> StatusCode {
     };
     let client = ServiceBuilder::new()
         .layer(DeadlineLayer::client().build().unwrap())
-        .map_response(|res: Response<hyper::body::Incoming>| res.map(|body| BoxBody::new(body)))
+        .map_response(|res: Response<hyper::body::Incoming>| res.map(BoxBody::new))
         .service(hop.client.clone());
     let req = Request::get(next).body(Empty::new()).unwrap();
     match client.oneshot(req).await {

@@ -73,7 +73,7 @@ where
         let Some((deadline, on_expiry)) = self.deadline_for(&req, now) else {
             return ResponseFuture::unbounded(self.inner.call(req));
         };
-        if deadline.instant() <= now {
+        if deadline.is_expired() {
             return ResponseFuture::rejected(Rejection::DeadlineExceeded);
         }
         if self.config.role != Role::Server {

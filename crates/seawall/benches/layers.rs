@@ -1,1 +1,191 @@
-fn main() {}
+//! Per-call cost of each seawall layer on the happy path, against a bare service and
+//! against peer crates, in one run: `cargo bench -p seawall --bench layers`.
+//!
+//! Every case calls a service that answers 200 at once, `iters` times inside one
+//! `block_on`, so the harness adds nothing per call. BENCHMARKS.md has the results.
+
+use bytes::Bytes;
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::{Request, Response};
+use http_body_util::Empty;
+use seawall::deadline::DeadlineLayer;
+use std::{
+    convert::Infallible,
+    future::Future,
+    hint::black_box,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tower::{Layer, Service, ServiceBuilder, ServiceExt, service_fn};
+
+type Req = Request<Empty<Bytes>>;
+type Res = Response<Empty<Bytes>>;
+
+fn bare() -> impl Service<
+    Req,
+    Response = Res,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Res, Infallible>> + Send,
+> + Clone
++ Send {
+    service_fn(|_req: Req| async { Ok::<_, Infallible>(Response::new(Empty::new())) })
+}
+
+fn request() -> Req {
+    Request::get("http://svc/items").body(Empty::new()).unwrap()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+/// Requests are built in batches of this many, outside the timed part.
+const BATCH: u64 = 1024;
+
+/// Times `iters` sequential calls of `service` on a current-thread runtime. Building the
+/// requests is not timed; dropping the responses is.
+fn time_calls<S, B>(
+    rt: &tokio::runtime::Runtime,
+    service: &mut S,
+    iters: u64,
+    make_request: impl Fn() -> Request<B>,
+) -> Duration
+where
+    S: Service<Request<B>>,
+    S::Error: std::fmt::Debug,
+{
+    rt.block_on(async {
+        let mut elapsed = Duration::ZERO;
+        let mut left = iters;
+        let mut batch = Vec::with_capacity(BATCH as usize);
+        while left > 0 {
+            batch.extend((0..left.min(BATCH)).map(|_| make_request()));
+            left -= batch.len() as u64;
+            let start = Instant::now();
+            for req in batch.drain(..) {
+                let res = service.ready().await.unwrap().call(req).await.unwrap();
+                black_box(res);
+            }
+            elapsed += start.elapsed();
+        }
+        elapsed
+    })
+}
+
+fn bench_service<S, B>(
+    c: &mut Criterion,
+    name: &str,
+    mut service: S,
+    make_request: impl Fn() -> Request<B> + Copy,
+) where
+    S: Service<Request<B>>,
+    S::Error: std::fmt::Debug,
+{
+    let rt = runtime();
+    c.bench_function(name, |b| {
+        b.iter_custom(|iters| time_calls(&rt, &mut service, iters, make_request))
+    });
+}
+
+/// tower's retry needs a policy; this one retries 5xx within a `TpsBudget`, as a user would.
+#[derive(Clone)]
+struct TowerRetryPolicy {
+    budget: Arc<tower::retry::budget::TpsBudget>,
+}
+
+impl<E> tower::retry::Policy<Req, Res, E> for TowerRetryPolicy {
+    type Future = std::future::Ready<()>;
+
+    fn retry(&mut self, _req: &mut Req, result: &mut Result<Res, E>) -> Option<Self::Future> {
+        use tower::retry::budget::Budget;
+        match result {
+            Ok(res) if !res.status().is_server_error() => {
+                self.budget.deposit();
+                None
+            }
+            _ => self.budget.withdraw().then(|| std::future::ready(())),
+        }
+    }
+
+    fn clone_request(&mut self, req: &Req) -> Option<Req> {
+        let mut clone = Request::new(Empty::new());
+        *clone.method_mut() = req.method().clone();
+        *clone.uri_mut() = req.uri().clone();
+        *clone.version_mut() = req.version();
+        *clone.headers_mut() = req.headers().clone();
+        Some(clone)
+    }
+}
+
+fn peers(c: &mut Criterion) {
+    bench_service(c, "bare", bare(), request);
+
+    let tower_retry_timeout = ServiceBuilder::new()
+        .retry(TowerRetryPolicy {
+            budget: Arc::new(tower::retry::budget::TpsBudget::new(
+                Duration::from_secs(10),
+                10,
+                0.2,
+            )),
+        })
+        .timeout(Duration::from_secs(10))
+        .service(bare());
+    bench_service(c, "tower/retry+timeout", tower_retry_timeout, request);
+
+    let tower_resilience_breaker = tower_resilience_circuitbreaker::CircuitBreakerLayer::builder()
+        .failure_rate_threshold(0.5)
+        .sliding_window_size(100)
+        .classify_response(|res: &Res| res.status().is_server_error())
+        .build()
+        .unwrap()
+        .layer(bare());
+    bench_service(
+        c,
+        "tower-resilience/breaker",
+        tower_resilience_breaker,
+        request,
+    );
+}
+
+fn request_with_deadline() -> Req {
+    let mut req = request();
+    req.headers_mut()
+        .insert(seawall::headers::TIMEOUT_MS, "5000".parse().unwrap());
+    req
+}
+
+fn seawall_layers(c: &mut Criterion) {
+    // The server case's requests carry a header, which costs the bare service too.
+    bench_service(
+        c,
+        "bare/with-deadline-header",
+        bare(),
+        request_with_deadline,
+    );
+    let server_deadline = DeadlineLayer::server()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    bench_service(
+        c,
+        "seawall/deadline-server",
+        server_deadline.layer(bare()),
+        request_with_deadline,
+    );
+    let client_deadline = DeadlineLayer::client()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    bench_service(
+        c,
+        "seawall/deadline-client",
+        client_deadline.layer(bare()),
+        request,
+    );
+}
+
+criterion_group!(benches, peers, seawall_layers);
+criterion_main!(benches);

@@ -1,10 +1,57 @@
 use crate::headers::TIMEOUT_MS;
 use http::{HeaderMap, HeaderValue};
-use std::{future::Future, time::Duration};
+use pin_project_lite::pin_project;
+use std::{
+    cell::Cell,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
 use tokio::time::Instant;
 
-tokio::task_local! {
-    static CURRENT: Deadline;
+// The deadline of the task being polled on this thread. A task-local in effect: `Scoped`
+// sets it around every poll of the future it wraps and restores what was there. A `Cell` of
+// a `Copy` value rather than `tokio::task_local!`, whose `RefCell<Option<T>>` costs more
+// on every poll of every request.
+thread_local! {
+    static CURRENT: Cell<Option<Deadline>> = const { Cell::new(None) };
+}
+
+/// Sets the current deadline until dropped, then restores the previous one, even when the
+/// code in between panics.
+struct CurrentGuard(Option<Deadline>);
+
+impl CurrentGuard {
+    fn enter(deadline: Deadline) -> Self {
+        CurrentGuard(CURRENT.replace(Some(deadline)))
+    }
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        CURRENT.set(self.0);
+    }
+}
+
+pin_project! {
+    /// A future run with a [`Deadline`] as the current one; made by [`Deadline::scope`].
+    #[derive(Debug)]
+    pub struct Scoped<F> {
+        #[pin]
+        future: F,
+        deadline: Deadline,
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _current = CurrentGuard::enter(*this.deadline);
+        this.future.poll(cx)
+    }
 }
 
 /// The instant by which a request must be answered.
@@ -64,28 +111,52 @@ impl Deadline {
 
     /// The deadline of the request being served on this task, if any.
     pub fn current() -> Option<Deadline> {
-        CURRENT.try_with(|deadline| *deadline).ok()
+        CURRENT.get()
     }
 
     /// Runs `future` with this deadline as [`current`](Deadline::current), or with the
     /// current one if that is earlier: a scope can only tighten a deadline.
-    pub fn scope<F: Future>(self, future: F) -> tokio::task::futures::TaskLocalFuture<Deadline, F> {
-        let effective = Deadline::current().map_or(self, |outer| outer.min(self));
-        CURRENT.scope(effective, future)
+    pub fn scope<F: Future>(self, future: F) -> Scoped<F> {
+        self.tightened().scope_exact(future)
+    }
+
+    /// This deadline, or the current one if that is earlier.
+    pub(crate) fn tightened(self) -> Deadline {
+        Deadline::current().map_or(self, |outer| outer.min(self))
+    }
+
+    /// Runs `future` with exactly this deadline as the current one.
+    pub(crate) fn scope_exact<F: Future>(self, future: F) -> Scoped<F> {
+        Scoped {
+            future,
+            deadline: self,
+        }
     }
 
     /// Runs the closure with this deadline (or the current one, if earlier) as
     /// [`current`](Deadline::current): the synchronous twin of [`scope`](Deadline::scope),
     /// for work done when a service is called rather than when its future is polled.
     pub fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
-        let effective = Deadline::current().map_or(self, |outer| outer.min(self));
-        CURRENT.sync_scope(effective, f)
+        self.tightened().sync_scope_exact(f)
+    }
+
+    /// Runs `f` with exactly this deadline as the current one.
+    pub(crate) fn sync_scope_exact<R>(self, f: impl FnOnce() -> R) -> R {
+        let _current = CurrentGuard::enter(self);
+        f()
     }
 
     /// Reads the caller's remaining time from [`TIMEOUT_MS`] and turns it into a deadline
     /// relative to now. `Err` when the header is present but not a whole number of
     /// milliseconds; `Ok(None)` when it is absent.
     pub fn from_headers(headers: &HeaderMap) -> Result<Option<Deadline>, InvalidTimeoutHeader> {
+        Deadline::from_headers_at(headers, Instant::now())
+    }
+
+    pub(crate) fn from_headers_at(
+        headers: &HeaderMap,
+        now: Instant,
+    ) -> Result<Option<Deadline>, InvalidTimeoutHeader> {
         let Some(value) = headers.get(TIMEOUT_MS) else {
             return Ok(None);
         };
@@ -94,13 +165,18 @@ impl Deadline {
             .ok()
             .and_then(|text| text.trim().parse::<u64>().ok())
             .ok_or(InvalidTimeoutHeader)?;
-        Ok(Some(Deadline::after(Duration::from_millis(millis))))
+        Ok(Some(Deadline(now + Duration::from_millis(millis))))
     }
 
     /// Writes the remaining time, less `margin`, to [`TIMEOUT_MS`], in whole milliseconds
     /// rounded down, so the next hop never believes it has more time than it does.
     pub fn write_to(self, headers: &mut HeaderMap, margin: Duration) {
-        let millis = self.remaining().saturating_sub(margin).as_millis();
+        self.write_at(headers, margin, Instant::now());
+    }
+
+    pub(crate) fn write_at(self, headers: &mut HeaderMap, margin: Duration, now: Instant) {
+        let remaining = self.0.saturating_duration_since(now);
+        let millis = remaining.saturating_sub(margin).as_millis();
         let millis = u64::try_from(millis).unwrap_or(u64::MAX);
         // Formatting on the stack and copying once is one allocation; `HeaderValue::from(u64)`
         // takes two.
@@ -141,6 +217,32 @@ mod tests {
                     .await;
             })
             .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scope_is_restored_after_a_panic() {
+        let deadline = Deadline::after(Duration::from_secs(1));
+        let result = std::panic::catch_unwind(|| deadline.sync_scope(|| panic!("handler bug")));
+        assert!(result.is_err());
+        assert_eq!(Deadline::current(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scope_is_not_seen_by_other_tasks() {
+        let deadline = Deadline::after(Duration::from_secs(1));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let other = tokio::spawn(async move {
+            rx.await.unwrap();
+            Deadline::current()
+        });
+        deadline
+            .scope(async {
+                tx.send(()).unwrap();
+                tokio::task::yield_now().await;
+                assert_eq!(Deadline::current(), Some(deadline));
+            })
+            .await;
+        assert_eq!(other.await.unwrap(), None);
     }
 
     #[tokio::test(start_paused = true)]

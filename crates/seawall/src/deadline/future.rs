@@ -1,4 +1,4 @@
-use super::current::Deadline;
+use super::current::{Deadline, Scoped};
 use crate::Rejection;
 use http::Response;
 use pin_project_lite::pin_project;
@@ -7,10 +7,7 @@ use std::{
     pin::Pin,
     task::{Context, Poll},
 };
-use tokio::{
-    task::futures::TaskLocalFuture,
-    time::{Sleep, sleep_until},
-};
+use tokio::time::{Sleep, sleep_until};
 
 pin_project! {
     /// Response future of [`DeadlineService`](super::DeadlineService).
@@ -26,11 +23,14 @@ pin_project! {
         // No deadline applies: the inner future as it is.
         Unbounded { #[pin] future: F },
         // The inner future, run with the deadline as the current one, raced against it.
+        // The timer is armed only once the inner future is pending: a call that answers on
+        // its first poll never touches the timer wheel.
         Bounded {
             #[pin]
-            future: TaskLocalFuture<Deadline, F>,
+            future: Scoped<F>,
             #[pin]
-            sleep: Sleep,
+            sleep: Option<Sleep>,
+            deadline: Deadline,
             on_expiry: Rejection,
         },
         // Answered without calling the inner service.
@@ -51,8 +51,9 @@ impl<F> ResponseFuture<F> {
     {
         ResponseFuture {
             kind: Kind::Bounded {
-                future: deadline.scope(future),
-                sleep: sleep_until(deadline.instant()),
+                future: deadline.scope_exact(future),
+                sleep: None,
+                deadline,
                 on_expiry,
             },
         }
@@ -77,12 +78,17 @@ where
             KindProj::Unbounded { future } => future.poll(cx),
             KindProj::Bounded {
                 future,
-                sleep,
+                mut sleep,
+                deadline,
                 on_expiry,
             } => {
                 if let Poll::Ready(output) = future.poll(cx) {
                     return Poll::Ready(output);
                 }
+                if sleep.is_none() {
+                    sleep.set(Some(sleep_until(deadline.instant())));
+                }
+                let sleep = sleep.as_pin_mut().expect("armed above");
                 match sleep.poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Ok(reject(*on_expiry))),
                     Poll::Pending => Poll::Pending,

@@ -62,7 +62,7 @@ mod future;
 mod layer;
 mod service;
 
-pub use current::{Deadline, InvalidTimeoutHeader};
+pub use current::{Deadline, InvalidTimeoutHeader, Scoped};
 pub use future::ResponseFuture;
 pub use layer::{ConfigError, DeadlineBuilder, DeadlineLayer};
 pub use service::DeadlineService;

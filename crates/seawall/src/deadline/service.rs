@@ -30,7 +30,7 @@ impl<S> DeadlineService<S> {
     /// or `None` when there is nothing to enforce.
     fn deadline_for<B>(&self, req: &Request<B>, now: Instant) -> Option<(Deadline, Rejection)> {
         let inherited = match self.config.role {
-            Role::Server => Deadline::from_headers(req.headers()).unwrap_or_else(|error| {
+            Role::Server => Deadline::from_headers_at(req.headers(), now).unwrap_or_else(|error| {
                 tracing::debug!(target: "seawall::deadline", %error, "ignoring malformed deadline header");
                 None
             }),
@@ -73,13 +73,14 @@ where
         let Some((deadline, on_expiry)) = self.deadline_for(&req, now) else {
             return ResponseFuture::unbounded(self.inner.call(req));
         };
-        if deadline.is_expired() {
+        if deadline.instant() <= now {
             return ResponseFuture::rejected(Rejection::DeadlineExceeded);
         }
         if self.config.role != Role::Server {
-            deadline.write_to(req.headers_mut(), self.config.margin);
+            deadline.write_at(req.headers_mut(), self.config.margin, now);
         }
-        let future = deadline.sync_scope(|| self.inner.call(req));
+        // `deadline` is already the tighter of the inherited and the own one.
+        let future = deadline.sync_scope_exact(|| self.inner.call(req));
         ResponseFuture::bounded(future, deadline, on_expiry)
     }
 }

@@ -55,6 +55,8 @@ pub mod headers;
 
 #[cfg(feature = "breaker")]
 pub mod breaker;
+#[cfg(feature = "chaos")]
+pub mod chaos;
 #[cfg(feature = "deadline")]
 pub mod deadline;
 #[cfg(feature = "retry")]

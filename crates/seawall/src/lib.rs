@@ -59,6 +59,8 @@ pub mod breaker;
 pub mod chaos;
 #[cfg(feature = "deadline")]
 pub mod deadline;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(feature = "retry")]
 pub mod retry;
 

@@ -1,0 +1,124 @@
+use crate::Rejection;
+use http::{Method, Request, Response};
+use std::sync::Arc;
+
+/// The route template of a request (`/users/{id}`), for the `http_route` label.
+///
+/// Insert it in a client request's extensions, or on servers whose router does not provide
+/// axum's `MatchedPath`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RouteTemplate(Arc<str>);
+
+impl RouteTemplate {
+    /// A route template.
+    pub fn new(template: impl Into<Arc<str>>) -> Self {
+        RouteTemplate(template.into())
+    }
+
+    /// The template.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The route of a request, kept without copying the string.
+#[derive(Debug, Clone)]
+pub(crate) enum RouteLabel {
+    Template(RouteTemplate),
+    #[cfg(feature = "axum")]
+    Matched(axum::extract::MatchedPath),
+}
+
+impl RouteLabel {
+    pub(crate) fn of<B>(req: &Request<B>) -> Option<Self> {
+        if let Some(template) = req.extensions().get::<RouteTemplate>() {
+            return Some(RouteLabel::Template(template.clone()));
+        }
+        #[cfg(feature = "axum")]
+        if let Some(matched) = req.extensions().get::<axum::extract::MatchedPath>() {
+            return Some(RouteLabel::Matched(matched.clone()));
+        }
+        None
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            RouteLabel::Template(template) => template.as_str(),
+            #[cfg(feature = "axum")]
+            RouteLabel::Matched(matched) => matched.as_str(),
+        }
+    }
+}
+
+/// The methods the conventions name; any other is `_OTHER`, so that a client sending
+/// made-up methods cannot create series at will.
+pub(crate) const METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
+];
+
+pub(crate) fn method_index(method: &Method) -> u8 {
+    match *method {
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::DELETE => 4,
+        Method::CONNECT => 5,
+        Method::OPTIONS => 6,
+        Method::TRACE => 7,
+        Method::PATCH => 8,
+        _ => 9,
+    }
+}
+
+/// Why a call failed, for the `error_type` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ErrorKind {
+    /// It did not.
+    None,
+    /// A seawall layer answered; its `error_type()`.
+    Rejection(&'static str),
+    /// The status says so; the label is the status code.
+    Status,
+    /// The inner client returned an error.
+    Transport,
+}
+
+impl ErrorKind {
+    pub(crate) fn of_response<B>(response: &Response<B>, client: bool) -> Self {
+        if let Some(rejection) = Rejection::of(response) {
+            return ErrorKind::Rejection(rejection.error_type());
+        }
+        let status = response.status();
+        if status.is_server_error() || (client && status.is_client_error()) {
+            ErrorKind::Status
+        } else {
+            ErrorKind::None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        let custom = Method::from_bytes(b"PURGE").unwrap();
+        assert_eq!(METHODS[method_index(&custom) as usize], "_OTHER");
+        assert_eq!(METHODS[method_index(&Method::PATCH) as usize], "PATCH");
+    }
+
+    #[test]
+    fn error_kind_prefers_the_rejection_then_the_status() {
+        let rejected: Response<()> = Rejection::Timeout.into_response();
+        assert_eq!(
+            ErrorKind::of_response(&rejected, false),
+            ErrorKind::Rejection("timeout")
+        );
+        let mut not_found = Response::new(());
+        *not_found.status_mut() = http::StatusCode::NOT_FOUND;
+        assert_eq!(ErrorKind::of_response(&not_found, false), ErrorKind::None);
+        assert_eq!(ErrorKind::of_response(&not_found, true), ErrorKind::Status);
+    }
+}

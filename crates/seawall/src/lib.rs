@@ -37,10 +37,10 @@
 //! use tower::ServiceBuilder;
 //!
 //! let stack = ServiceBuilder::new()
-//!     .layer(DeadlineLayer::client(Duration::from_secs(2)))
+//!     .layer(DeadlineLayer::client().timeout(Duration::from_secs(2)).build().unwrap())
 //!     .layer(RetryLayer::builder().max_attempts(3).build().unwrap())
 //!     .layer(CircuitBreakerLayer::builder().build().unwrap())
-//!     .layer(DeadlineLayer::client(Duration::from_millis(500)));
+//!     .layer(DeadlineLayer::per_attempt().timeout(Duration::from_millis(500)).build().unwrap());
 //! # let _ = stack;
 //! # }
 //! ```
@@ -52,6 +52,8 @@
 
 pub mod classify;
 pub mod headers;
+#[cfg(any(feature = "metrics", feature = "trace"))]
+pub mod route;
 
 #[cfg(feature = "breaker")]
 pub mod breaker;
@@ -63,5 +65,7 @@ pub mod deadline;
 pub mod metrics;
 #[cfg(feature = "retry")]
 pub mod retry;
+#[cfg(feature = "trace")]
+pub mod trace;
 
 pub use classify::{Classify, HttpClassifier, Outcome, Rejection};

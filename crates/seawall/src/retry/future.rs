@@ -1,0 +1,250 @@
+use super::{
+    Attempt, ReplayBody,
+    backoff::Delays,
+    body::{Buffer, Buffered, Replay},
+    policy::{Decision, Policy},
+    service::{deadline_exceeded, mark_no_retry},
+};
+use crate::{
+    classify::Classify,
+    headers::{NO_RETRY, TIMEOUT_MS},
+};
+use http::{HeaderValue, Request, Response, request::Parts};
+use http_body::Body;
+use pin_project_lite::pin_project;
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll, ready},
+    time::Duration,
+};
+use tokio::time::{Instant, Sleep};
+use tower_service::Service;
+
+const POLLED_AFTER_READY: &str = "retry ResponseFuture polled after completion";
+
+pin_project! {
+    /// The response future of [`Retry`](super::Retry).
+    pub struct ResponseFuture<S, B, C>
+    where
+        S: Service<Request<ReplayBody<B>>>,
+        B: Body,
+    {
+        #[pin]
+        state: State<S::Future, S::Response, B>,
+        // `None` when the request can never be retried: the inner future is all there is.
+        attempts: Option<Attempts<S, C>>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, R, B> {
+        /// Answered without calling the inner service.
+        Immediate { response: Option<R> },
+        /// Reading the request body before the first attempt.
+        Buffering { parts: Option<Parts>, buffer: Buffer<B> },
+        /// Waiting for an attempt.
+        Calling { #[pin] future: F },
+        /// Backing off before a retry.
+        Sleeping { #[pin] sleep: Sleep },
+        /// Waiting for the inner service to be ready for a retry.
+        Readying,
+    }
+}
+
+impl<S, B, C> ResponseFuture<S, B, C>
+where
+    S: Service<Request<ReplayBody<B>>>,
+    B: Body + Unpin,
+{
+    pub(crate) fn immediate(response: S::Response) -> Self {
+        ResponseFuture {
+            state: State::Immediate {
+                response: Some(response),
+            },
+            attempts: None,
+        }
+    }
+
+    pub(crate) fn once(future: S::Future) -> Self {
+        ResponseFuture {
+            state: State::Calling { future },
+            attempts: None,
+        }
+    }
+
+    pub(crate) fn retrying(attempts: Attempts<S, C>, parts: Parts, body: B) -> Self {
+        let cap = attempts.policy.settings.max_replay_bytes;
+        ResponseFuture {
+            state: State::Buffering {
+                parts: Some(parts),
+                buffer: Buffer::new(body, cap),
+            },
+            attempts: Some(attempts),
+        }
+    }
+}
+
+impl<S, B, C, ResBody> Future for ResponseFuture<S, B, C>
+where
+    S: Service<Request<ReplayBody<B>>, Response = Response<ResBody>>,
+    B: Body + Unpin,
+    ResBody: Default,
+    C: Classify<Response<ResBody>, S::Error>,
+{
+    type Output = Result<Response<ResBody>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let next = match this.state.as_mut().project() {
+                StateProj::Immediate { response } => {
+                    return Poll::Ready(Ok(response.take().expect(POLLED_AFTER_READY)));
+                }
+                StateProj::Buffering { parts, buffer } => {
+                    let buffered = ready!(buffer.poll(cx));
+                    let attempts = this.attempts.as_mut().expect(POLLED_AFTER_READY);
+                    let request = attempts.first(parts.take().expect(POLLED_AFTER_READY), buffered);
+                    State::Calling {
+                        future: attempts.service.call(request),
+                    }
+                }
+                StateProj::Calling { future } => {
+                    let mut result = ready!(future.poll(cx));
+                    let Some(attempts) = this.attempts.as_mut() else {
+                        return Poll::Ready(result);
+                    };
+                    match attempts.decide(&result) {
+                        Decision::Accept => return Poll::Ready(result),
+                        Decision::GiveUp(reason) => {
+                            if let (true, Ok(response)) = (reason.marks_response(), &mut result) {
+                                mark_no_retry(response);
+                            }
+                            return Poll::Ready(result);
+                        }
+                        Decision::Retry(delay) => State::Sleeping {
+                            sleep: tokio::time::sleep(delay),
+                        },
+                    }
+                }
+                StateProj::Sleeping { sleep } => {
+                    ready!(sleep.poll(cx));
+                    State::Readying
+                }
+                StateProj::Readying => {
+                    let attempts = this.attempts.as_mut().expect(POLLED_AFTER_READY);
+                    if let Err(error) = ready!(attempts.service.poll_ready(cx)) {
+                        return Poll::Ready(Err(error));
+                    }
+                    // Waiting for readiness may have eaten the time the back-off left.
+                    if !attempts.policy.may_start(attempts.sent + 1) {
+                        return Poll::Ready(Ok(deadline_exceeded()));
+                    }
+                    let request = attempts.next();
+                    State::Calling {
+                        future: attempts.service.call(request),
+                    }
+                }
+            };
+            this.state.set(next);
+        }
+    }
+}
+
+/// The state of one retryable request across its attempts.
+pub(crate) struct Attempts<S, C> {
+    policy: Arc<Policy<C>>,
+    service: S,
+    /// The request head for the next retry; `None` when the body could not be kept or
+    /// once the last attempt has taken it.
+    template: Option<Parts>,
+    /// The request body for every attempt; `None` when it was too large to keep.
+    replay: Option<Replay>,
+    /// Attempts sent so far.
+    sent: u32,
+    /// Back-off delays, drawn on the first retry.
+    delays: Option<Delays>,
+    /// When the first attempt went out, and the `TIMEOUT_MS` it carried.
+    timeout: Option<(Instant, u64)>,
+}
+
+impl<S, C> Attempts<S, C> {
+    pub(crate) fn new(policy: Arc<Policy<C>>, service: S) -> Self {
+        Attempts {
+            policy,
+            service,
+            template: None,
+            replay: None,
+            sent: 0,
+            delays: None,
+            timeout: None,
+        }
+    }
+
+    /// The first attempt. Keeps a copy of the head only when the body can be replayed.
+    fn first<B: Body>(&mut self, parts: Parts, buffered: Buffered<B>) -> Request<ReplayBody<B>> {
+        self.sent = 1;
+        let body = match buffered {
+            Buffered::Replay(replay) => {
+                let body = replay.body();
+                self.replay = Some(replay);
+                self.timeout = parts
+                    .headers
+                    .get(TIMEOUT_MS)
+                    .and_then(|value| value.to_str().ok()?.trim().parse().ok())
+                    .map(|millis| (Instant::now(), millis));
+                self.template = Some(clone_head(&parts));
+                body
+            }
+            Buffered::Once(body) => body,
+        };
+        Request::from_parts(parts, body)
+    }
+
+    /// The next retry: a copy of the head (the head itself for the last attempt) with its
+    /// [`Attempt`] number and `TIMEOUT_MS` less the time spent since the first attempt.
+    fn next<B: Body>(&mut self) -> Request<ReplayBody<B>> {
+        self.sent += 1;
+        let head = if self.sent >= self.policy.settings.max_attempts {
+            self.template.take()
+        } else {
+            self.template.as_ref().map(clone_head)
+        };
+        let mut head = head.expect("a retry is only scheduled with a request head to send");
+        head.extensions.insert(Attempt(self.sent));
+        if let Some((first_sent, millis)) = self.timeout {
+            let left = Duration::from_millis(millis).saturating_sub(first_sent.elapsed());
+            let left = u64::try_from(left.as_millis()).unwrap_or(u64::MAX);
+            head.headers.insert(TIMEOUT_MS, HeaderValue::from(left));
+        }
+        let replay = self.replay.as_ref();
+        let body = replay.expect("a retry is only scheduled with a replayable body");
+        Request::from_parts(head, body.body())
+    }
+
+    fn decide<ResBody, E>(&mut self, result: &Result<Response<ResBody>, E>) -> Decision
+    where
+        C: Classify<Response<ResBody>, E>,
+    {
+        let outcome = self.policy.classifier.classify(result.as_ref());
+        let marked = result
+            .as_ref()
+            .is_ok_and(|response| response.headers().contains_key(NO_RETRY));
+        let replayable = self.replay.is_some();
+        self.policy
+            .decide(self.sent, outcome, marked, replayable, &mut self.delays)
+    }
+}
+
+/// A copy of a request head: method, URI, version, headers and extensions.
+fn clone_head(parts: &Parts) -> Parts {
+    let (mut head, ()) = Request::new(()).into_parts();
+    head.method = parts.method.clone();
+    head.uri = parts.uri.clone();
+    head.version = parts.version;
+    head.headers = parts.headers.clone();
+    head.extensions = parts.extensions.clone();
+    head
+}

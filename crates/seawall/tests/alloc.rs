@@ -4,14 +4,16 @@
 //! the requests built before counting starts, and compares the allocations made on this
 //! thread while calling. The layers must add nothing, except where the layer's job is to
 //! write something new (the client deadline header), which is counted exactly.
-#![cfg(feature = "deadline")]
+#![cfg(all(feature = "breaker", feature = "retry", feature = "deadline"))]
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
 use http_body_util::Empty;
 use seawall::{
+    breaker::{ByAuthority, CircuitBreakerLayer},
     deadline::{Deadline, DeadlineLayer},
     headers::TIMEOUT_MS,
+    retry::RetryLayer,
 };
 use std::{
     alloc::{GlobalAlloc, Layout, System},
@@ -57,14 +59,15 @@ const CALLS: usize = 1000;
 
 type Req = Request<Empty<Bytes>>;
 
-/// The bare service every case wraps: answers 200 with an empty body.
-fn bare() -> impl Service<
-    Req,
+/// The bare service every case wraps: answers 200 with an empty body, whatever the
+/// request body type (the retry layer hands on a `ReplayBody`).
+fn bare<B>() -> impl Service<
+    Request<B>,
     Response = Response<Empty<Bytes>>,
     Error = Infallible,
     Future = impl Future<Output = Result<Response<Empty<Bytes>>, Infallible>>,
 > + Clone {
-    service_fn(|_req: Req| async { Ok::<_, Infallible>(Response::new(Empty::new())) })
+    service_fn(|_req: Request<B>| async { Ok::<_, Infallible>(Response::new(Empty::new())) })
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -126,6 +129,63 @@ fn bare_service_allocates_nothing_per_call() {
     // The baseline the other cases compare against; if this ever changes, they still
     // compare like with like.
     assert_eq!(allocations_per_run(&runtime(), bare(), plain_get), 0);
+}
+
+#[test]
+fn closed_breaker_allocates_nothing_per_call() {
+    let rt = runtime();
+    let baseline = allocations_per_run(&rt, bare(), plain_get);
+    let builders = [
+        CircuitBreakerLayer::builder()
+            .count_window(100)
+            .build()
+            .unwrap(),
+        CircuitBreakerLayer::builder()
+            .time_window(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+        CircuitBreakerLayer::builder()
+            .slow_calls(Duration::from_secs(1), 0.5)
+            .build()
+            .unwrap(),
+    ];
+    for layer in builders {
+        assert_eq!(
+            allocations_per_run(&rt, layer.layer(bare()), plain_get),
+            baseline
+        );
+    }
+    let keyed = CircuitBreakerLayer::builder()
+        .key_by(ByAuthority)
+        .build()
+        .unwrap();
+    assert_eq!(
+        allocations_per_run(&rt, keyed.layer(bare()), plain_get),
+        baseline
+    );
+}
+
+#[test]
+fn retry_without_a_retry_allocates_nothing_per_call() {
+    let rt = runtime();
+    let layer = RetryLayer::builder().max_attempts(3).build().unwrap();
+    let baseline = allocations_per_run(&rt, bare(), plain_get);
+    // A GET may be retried, so its head is kept: free for a request without headers.
+    assert_eq!(
+        allocations_per_run(&rt, layer.layer(bare()), plain_get),
+        baseline
+    );
+    // A POST without an idempotency key is passed straight through.
+    let post = || {
+        Request::post("http://svc/items")
+            .body(Empty::<Bytes>::new())
+            .unwrap()
+    };
+    let baseline = allocations_per_run(&rt, bare(), post);
+    assert_eq!(
+        allocations_per_run(&rt, layer.layer(bare()), post),
+        baseline
+    );
 }
 
 #[test]

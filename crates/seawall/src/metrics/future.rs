@@ -1,8 +1,9 @@
 use super::{
-    labels::{ErrorKind, RouteLabel},
+    labels::ErrorKind,
     layer::{Shared, Side},
     series::{ActiveGuard, SeriesRef},
 };
+use crate::route::RouteLabel;
 use http::Response;
 use pin_project_lite::pin_project;
 use std::{

@@ -52,7 +52,7 @@ mod series;
 mod service;
 
 pub use future::ResponseFuture;
-pub use labels::RouteTemplate;
+pub use crate::route::RouteTemplate;
 pub use layer::HttpMetricsLayer;
 pub use series::MAX_SERIES;
 pub use service::HttpMetrics;

@@ -1,9 +1,10 @@
 use super::{
     future::{Recording, ResponseFuture},
-    labels::{RouteLabel, method_index},
+    labels::method_index,
     layer::{Shared, Side},
     series::ActiveGuard,
 };
+use crate::route::RouteLabel;
 use http::{Request, Response};
 use std::{
     sync::Arc,

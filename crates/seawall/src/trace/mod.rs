@@ -1,0 +1,48 @@
+//! W3C trace context on servers, clients and event-bus messages.
+//!
+//! [`HttpTraceLayer`] makes one `tracing` span per request, linked to OpenTelemetry through
+//! [`tracing-opentelemetry`](tracing_opentelemetry):
+//!
+//! - **server** ([`HttpTraceLayer::server`]): reads `traceparent`, `tracestate` and
+//!   `baggage` from the request with the globally installed propagator, and makes the
+//!   caller's span the parent of a `server` span.
+//! - **client** ([`HttpTraceLayer::client`]): makes a `client` span and writes its context
+//!   to the outgoing request. Placed below a [`retry`](crate::retry) layer it makes one span
+//!   per attempt, each with the attempt number.
+//!
+//! Spans are named `{METHOD} {route}` after the route template (from axum's `MatchedPath`
+//! with the `axum` feature, or a [`RouteTemplate`](crate::route::RouteTemplate) extension),
+//! or `{METHOD}` when there is none, as the HTTP semantic conventions ask. They carry
+//! `http.request.method`, `http.route`, `url.path` (servers; never the query, which may hold
+//! secrets), `server.address` (clients), `http.response.status_code`, `error.type`,
+//! `service.name` and `seawall.attempt`; their status is an error for a 5xx on servers and
+//! for any 4xx or 5xx or transport error on clients. The decisions of the other seawall
+//! layers appear on these spans as events with `seawall.*` fields.
+//!
+//! The propagator is global (`opentelemetry::global::set_text_map_propagator`);
+//! `seawall-telemetry` installs TraceContext and Baggage. [`inject_context`] and
+//! [`extract_context`] do the same for message headers on an event bus.
+//!
+//! # Example
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use seawall::trace::HttpTraceLayer;
+//!
+//! let app: Router = Router::new()
+//!     .route("/users/{id}", get(|| async { "ok" }))
+//!     .layer(HttpTraceLayer::server("users"));
+//! ```
+
+mod future;
+mod layer;
+mod propagation;
+mod service;
+mod span;
+
+pub use future::ResponseFuture;
+pub use layer::HttpTraceLayer;
+pub use propagation::{
+    HeaderExtractor, HeaderInjector, extract_context, inject_context, inject_span_context,
+};
+pub use service::HttpTrace;

@@ -65,6 +65,8 @@ pub mod deadline;
 pub mod metrics;
 #[cfg(feature = "retry")]
 pub mod retry;
+#[cfg(all(feature = "breaker", feature = "retry", feature = "deadline"))]
+pub mod stack;
 #[cfg(feature = "trace")]
 pub mod trace;
 

@@ -8,7 +8,9 @@ use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use http_body_util::Empty;
-use seawall::deadline::DeadlineLayer;
+use seawall::{
+    breaker::CircuitBreakerLayer, deadline::DeadlineLayer, retry::RetryLayer, stack::ClientStack,
+};
 use std::{
     convert::Infallible,
     future::Future,
@@ -21,14 +23,15 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt, service_fn};
 type Req = Request<Empty<Bytes>>;
 type Res = Response<Empty<Bytes>>;
 
-fn bare() -> impl Service<
-    Req,
+/// Answers 200 at once, whatever the request body (the retry layer hands on a `ReplayBody`).
+fn bare<B>() -> impl Service<
+    Request<B>,
     Response = Res,
     Error = Infallible,
     Future = impl Future<Output = Result<Res, Infallible>> + Send,
 > + Clone
 + Send {
-    service_fn(|_req: Req| async { Ok::<_, Infallible>(Response::new(Empty::new())) })
+    service_fn(|_req: Request<B>| async { Ok::<_, Infallible>(Response::new(Empty::new())) })
 }
 
 fn request() -> Req {
@@ -187,5 +190,58 @@ fn seawall_layers(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, peers, seawall_layers);
+fn seawall_resilience(c: &mut Criterion) {
+    let breaker = CircuitBreakerLayer::builder().build().unwrap();
+    bench_service(c, "seawall/breaker", breaker.layer(bare()), request);
+    let retry = RetryLayer::builder().build().unwrap();
+    bench_service(c, "seawall/retry", retry.layer(bare()), request);
+    let stack = ClientStack::builder()
+        .total_timeout(Duration::from_secs(10))
+        .attempt_timeout(Duration::from_secs(2))
+        .retry(RetryLayer::builder().build().unwrap())
+        .breaker(CircuitBreakerLayer::builder().build().unwrap())
+        .build()
+        .unwrap();
+    bench_service(
+        c,
+        "seawall/stack deadline+retry+breaker+attempt",
+        stack.layer(bare()),
+        request,
+    );
+}
+
+/// One breaker shared by one thread, then by two: the closed path must scale, which it
+/// cannot if every call takes a lock. Each iteration is one call on each thread.
+fn breaker_scaling(c: &mut Criterion) {
+    for threads in [1_u64, 2] {
+        let layer = CircuitBreakerLayer::builder().build().unwrap();
+        c.bench_function(
+            &format!("seawall/breaker shared by {threads} thread(s)"),
+            |b| {
+                b.iter_custom(|iters| {
+                    let per_thread: Vec<Duration> = std::thread::scope(|scope| {
+                        let workers: Vec<_> = (0..threads)
+                            .map(|_| {
+                                let mut service = layer.layer(bare());
+                                scope.spawn(move || {
+                                    time_calls(&runtime(), &mut service, iters, request)
+                                })
+                            })
+                            .collect();
+                        workers.into_iter().map(|w| w.join().unwrap()).collect()
+                    });
+                    per_thread.into_iter().max().unwrap()
+                })
+            },
+        );
+    }
+}
+
+criterion_group!(
+    benches,
+    peers,
+    seawall_layers,
+    seawall_resilience,
+    breaker_scaling
+);
 criterion_main!(benches);

@@ -142,6 +142,14 @@ pub(crate) struct Replay {
 }
 
 impl Replay {
+    /// The replay of an empty body.
+    pub(crate) fn empty() -> Self {
+        Replay {
+            data: None,
+            trailers: None,
+        }
+    }
+
     /// A fresh body that yields the same bytes and trailers.
     pub(crate) fn body<B: Body>(&self) -> ReplayBody<B> {
         ReplayBody {

@@ -39,16 +39,18 @@ pin_project! {
 }
 
 pin_project! {
+    // Only `Calling` is on the happy path; the other large states are boxed so that the
+    // future stays small, since it is moved (copied) on its way to being polled.
     #[project = StateProj]
     enum State<F, R, B> {
         /// Answered without calling the inner service.
         Immediate { response: Option<R> },
-        /// Reading the request body before the first attempt.
-        Buffering { parts: Option<Parts>, buffer: Buffer<B> },
+        /// Reading a non-empty request body before the first attempt.
+        Buffering { buffering: Box<(Option<Parts>, Buffer<B>)> },
         /// Waiting for an attempt.
         Calling { #[pin] future: F },
         /// Backing off before a retry.
-        Sleeping { #[pin] sleep: Sleep },
+        Sleeping { sleep: Pin<Box<Sleep>> },
         /// Waiting for the inner service to be ready for a retry.
         Readying,
     }
@@ -75,13 +77,21 @@ where
         }
     }
 
-    pub(crate) fn retrying(attempts: Attempts<S, C>, parts: Parts, body: B) -> Self {
+    /// A retryable request whose body must be read before the first attempt.
+    pub(crate) fn buffering(attempts: Attempts<S, C>, parts: Parts, body: B) -> Self {
         let cap = attempts.policy.settings.max_replay_bytes;
         ResponseFuture {
             state: State::Buffering {
-                parts: Some(parts),
-                buffer: Buffer::new(body, cap),
+                buffering: Box::new((Some(parts), Buffer::new(body, cap))),
             },
+            attempts: Some(attempts),
+        }
+    }
+
+    /// A retryable request whose first attempt is already under way.
+    pub(crate) fn calling(attempts: Attempts<S, C>, future: S::Future) -> Self {
+        ResponseFuture {
+            state: State::Calling { future },
             attempts: Some(attempts),
         }
     }
@@ -103,7 +113,8 @@ where
                 StateProj::Immediate { response } => {
                     return Poll::Ready(Ok(response.take().expect(POLLED_AFTER_READY)));
                 }
-                StateProj::Buffering { parts, buffer } => {
+                StateProj::Buffering { buffering } => {
+                    let (parts, buffer) = &mut **buffering;
                     let buffered = ready!(buffer.poll(cx));
                     let attempts = this.attempts.as_mut().expect(POLLED_AFTER_READY);
                     let request = attempts.first(parts.take().expect(POLLED_AFTER_READY), buffered);
@@ -125,12 +136,12 @@ where
                             return Poll::Ready(result);
                         }
                         Decision::Retry(delay) => State::Sleeping {
-                            sleep: tokio::time::sleep(delay),
+                            sleep: Box::pin(tokio::time::sleep(delay)),
                         },
                     }
                 }
                 StateProj::Sleeping { sleep } => {
-                    ready!(sleep.poll(cx));
+                    ready!(sleep.as_mut().poll(cx));
                     State::Readying
                 }
                 StateProj::Readying => {
@@ -184,15 +195,20 @@ impl<S, C> Attempts<S, C> {
     }
 
     /// The first attempt. Keeps a copy of the head only when the body can be replayed.
-    fn first<B: Body>(&mut self, parts: Parts, buffered: Buffered<B>) -> Request<ReplayBody<B>> {
+    pub(crate) fn first<B: Body>(
+        &mut self,
+        parts: Parts,
+        buffered: Buffered<B>,
+    ) -> Request<ReplayBody<B>> {
         self.sent = 1;
         let body = match buffered {
             Buffered::Replay(replay) => {
                 let body = replay.body();
                 self.replay = Some(replay);
-                self.timeout = parts
-                    .headers
-                    .get(TIMEOUT_MS)
+                // Most requests carry no headers at all; skip the lookup for them.
+                self.timeout = (!parts.headers.is_empty())
+                    .then(|| parts.headers.get(TIMEOUT_MS))
+                    .flatten()
                     .and_then(|value| value.to_str().ok()?.trim().parse().ok())
                     .map(|millis| (Instant::now(), millis));
                 self.template = Some(clone_head(&parts));
@@ -229,6 +245,9 @@ impl<S, C> Attempts<S, C> {
         C: Classify<Response<ResBody>, E>,
     {
         let outcome = self.policy.classifier.classify(result.as_ref());
+        if !outcome.is_failure() {
+            return Decision::Accept;
+        }
         let marked = result
             .as_ref()
             .is_ok_and(|response| response.headers().contains_key(NO_RETRY));

@@ -1,4 +1,9 @@
-use super::{ReplayBody, ResponseFuture, RetryBudget, future::Attempts, policy::Policy};
+use super::{
+    ReplayBody, ResponseFuture, RetryBudget,
+    body::{Buffered, Replay},
+    future::Attempts,
+    policy::Policy,
+};
 use crate::{Rejection, classify::Classify, headers::NO_RETRY};
 use http::{HeaderValue, Request, Response};
 use http_body::Body;
@@ -89,11 +94,18 @@ where
         if !self.policy.may_retry(&request) {
             return ResponseFuture::once(self.inner.call(request.map(ReplayBody::stream)));
         }
+        let (parts, body) = request.into_parts();
+        if body.is_end_stream() {
+            // Nothing to read first: call the ready service now, and keep a clone, to be
+            // made ready again, for the retries.
+            let mut attempts = Attempts::new(Arc::clone(&self.policy), self.inner.clone());
+            let request = attempts.first(parts, Buffered::Replay(Replay::empty()));
+            return ResponseFuture::calling(attempts, self.inner.call(request));
+        }
         // The ready service goes with the request; its clone waits for the next call.
         let clone = self.inner.clone();
         let service = mem::replace(&mut self.inner, clone);
-        let (parts, body) = request.into_parts();
-        ResponseFuture::retrying(
+        ResponseFuture::buffering(
             Attempts::new(Arc::clone(&self.policy), service),
             parts,
             body,

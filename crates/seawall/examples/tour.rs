@@ -108,7 +108,8 @@ async fn main() -> Result<(), BoxError> {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let plain_transport = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let mut plain = plain_transport.map_response(|res: Response<hyper::body::Incoming>| res.map(BodyExt::boxed));
+    let mut plain = plain_transport
+        .map_response(|res: Response<hyper::body::Incoming>| res.map(BodyExt::boxed));
 
     let breaker = CircuitBreakerLayer::builder()
         .count_window(20)
@@ -131,8 +132,7 @@ async fn main() -> Result<(), BoxError> {
         )
         .breaker(breaker)
         .build()?;
-    let transport =
-        Client::builder(TokioExecutor::new()).build_http::<ReplayBody<Empty<Bytes>>>();
+    let transport = Client::builder(TokioExecutor::new()).build_http::<ReplayBody<Empty<Bytes>>>();
     let mut guarded = stack.layer(
         transport.map_response(|res: Response<hyper::body::Incoming>| res.map(BodyExt::boxed)),
     );

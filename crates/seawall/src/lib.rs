@@ -52,7 +52,8 @@
 
 pub mod classify;
 pub mod headers;
-#[cfg(any(feature = "metrics", feature = "trace"))]
+mod observe;
+#[cfg(any(feature = "metrics", feature = "trace", feature = "chaos"))]
 pub mod route;
 
 #[cfg(feature = "breaker")]

@@ -1,6 +1,6 @@
 //! The route template of a request, for span names and metric labels.
 
-use http::Request;
+use http::{Extensions, Request};
 use std::sync::Arc;
 
 /// The route template of a request (`/users/{id}`), for the `http_route` metric label and
@@ -50,4 +50,17 @@ impl RouteLabel {
             RouteLabel::Matched(matched) => matched.as_str(),
         }
     }
+}
+
+/// The route template a request carries, borrowed: a [`RouteTemplate`] extension first,
+/// then axum's `MatchedPath`.
+pub(crate) fn template(extensions: &Extensions) -> Option<&str> {
+    if let Some(template) = extensions.get::<RouteTemplate>() {
+        return Some(template.as_str());
+    }
+    #[cfg(feature = "axum")]
+    if let Some(matched) = extensions.get::<axum::extract::MatchedPath>() {
+        return Some(matched.as_str());
+    }
+    None
 }

@@ -65,6 +65,7 @@ impl ClientStack {
             total_timeout: None,
             attempt_timeout: None,
             margin: None,
+            service_name: None,
             retry: None,
             breaker: None,
         }
@@ -89,6 +90,7 @@ pub struct ClientStackBuilder<C = HttpClassifier, K = Unkeyed> {
     total_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     margin: Option<Duration>,
+    service_name: Option<&'static str>,
     retry: Option<RetryLayer<C>>,
     breaker: Option<CircuitBreakerLayer<C, K>>,
 }
@@ -115,12 +117,20 @@ impl<C, K> ClientStackBuilder<C, K> {
         self
     }
 
+    /// The `service_name` label of the two deadline layers' metric (set the retry layer's
+    /// and the breaker's on their own builders).
+    pub fn service_name(mut self, service_name: &str) -> Self {
+        self.service_name = Some(crate::observe::intern(service_name));
+        self
+    }
+
     /// The retry layer.
     pub fn retry<C2>(self, retry: RetryLayer<C2>) -> ClientStackBuilder<C2, K> {
         ClientStackBuilder {
             total_timeout: self.total_timeout,
             attempt_timeout: self.attempt_timeout,
             margin: self.margin,
+            service_name: self.service_name,
             retry: Some(retry),
             breaker: None,
         }
@@ -132,6 +142,7 @@ impl<C, K> ClientStackBuilder<C, K> {
             total_timeout: self.total_timeout,
             attempt_timeout: self.attempt_timeout,
             margin: self.margin,
+            service_name: self.service_name,
             retry: self.retry,
             breaker: Some(breaker),
         }

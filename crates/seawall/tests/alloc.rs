@@ -232,3 +232,37 @@ fn client_deadline_allocates_only_the_header_value_it_writes() {
     });
     assert_eq!(written, 1);
 }
+
+#[cfg(feature = "chaos")]
+#[test]
+fn chaos_allocates_nothing_when_no_fault_matches() {
+    use seawall::chaos::{ChaosLayer, FaultSpec, MatchSpec};
+    let rt = runtime();
+    let layer = ChaosLayer::builder().seed(1).build().unwrap();
+    let baseline = allocations_per_run(&rt, bare(), plain_get);
+    assert_eq!(
+        allocations_per_run(&rt, layer.layer(bare()), plain_get),
+        baseline,
+        "no faults"
+    );
+    let faults = layer.handle();
+    faults
+        .put(
+            "paymentFailure",
+            FaultSpec::abort(503).when(MatchSpec::new().with_route("/charge").with_method("POST")),
+        )
+        .unwrap();
+    faults
+        .put(
+            "paymentSlow",
+            FaultSpec::latency(Duration::from_millis(5))
+                .when(MatchSpec::new().with_route("/charge"))
+                .with_ttl(Duration::from_secs(60)),
+        )
+        .unwrap();
+    assert_eq!(
+        allocations_per_run(&rt, layer.layer(bare()), plain_get),
+        baseline,
+        "faults in place that do not match"
+    );
+}

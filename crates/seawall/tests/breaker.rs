@@ -1,6 +1,8 @@
 #![cfg(feature = "breaker")]
 //! Behaviour of the circuit breaker, through its public API only.
 
+mod support;
+
 use http::{Request, Response, StatusCode, header::RETRY_AFTER};
 use seawall::{
     Outcome, Rejection,
@@ -555,47 +557,9 @@ fn many_threads_recording_at_once_lose_no_counts() {
 // ---- transitions: tracing events and listeners ----
 
 /// Collects the events of target `seawall::breaker` as `field=value` strings.
-#[derive(Clone, Default)]
-struct EventRecorder {
-    events: Arc<Mutex<Vec<Vec<String>>>>,
-}
-
-struct Fields<'a>(&'a mut Vec<String>);
-
-impl tracing::field::Visit for Fields<'_> {
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        self.0.push(format!("{}={value}", field.name()));
-    }
-
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.push(format!("{}={value:?}", field.name()));
-    }
-}
-
-impl tracing::Subscriber for EventRecorder {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        if event.metadata().target() == "seawall::breaker" {
-            let mut fields = Vec::new();
-            event.record(&mut Fields(&mut fields));
-            self.events.lock().unwrap().push(fields);
-        }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test(start_paused = true)]
 async fn every_transition_emits_a_tracing_event_and_calls_the_listeners() {
-    let recorder = EventRecorder::default();
-    let _subscriber = tracing::subscriber::set_default(recorder.clone());
+    support::events::start();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let listener_seen = Arc::clone(&seen);
     let breaker = fixture(
@@ -618,18 +582,22 @@ async fn every_transition_emits_a_tracing_event_and_calls_the_listeners() {
         (State::Closed, State::ForcedOpen),
     ];
     assert_eq!(*seen.lock().unwrap(), expected);
-    let transitions: Vec<_> = recorder
-        .events
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|fields| fields.iter().any(|field| field.starts_with("to=")))
-        .cloned()
+    let transitions: Vec<_> = support::events::captured("seawall::breaker")
+        .into_iter()
+        .filter(|event| event.field("seawall.breaker.to").is_some())
         .collect();
     assert_eq!(transitions.len(), expected.len());
-    for (fields, (from, to)) in transitions.iter().zip(expected) {
-        assert!(fields.contains(&format!("from={from}")), "{fields:?}");
-        assert!(fields.contains(&format!("to={to}")), "{fields:?}");
+    for (event, (from, to)) in transitions.iter().zip(expected) {
+        assert_eq!(
+            event.field("seawall.breaker.from"),
+            Some(from.as_str()),
+            "{event:?}"
+        );
+        assert_eq!(
+            event.field("seawall.breaker.to"),
+            Some(to.as_str()),
+            "{event:?}"
+        );
     }
 }
 

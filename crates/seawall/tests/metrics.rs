@@ -2,6 +2,8 @@
 //! The metrics layer's Prometheus exposition after a known set of requests, checked with
 //! `promtool check metrics` and asserted series by series.
 
+mod support;
+
 use axum::{Router, body::Body, routing::get};
 use http::{Request, Response, StatusCode};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusRecorder};
@@ -9,11 +11,8 @@ use seawall::{
     deadline::DeadlineLayer,
     metrics::{HTTP_DURATION_BUCKETS, HttpMetricsLayer, RouteTemplate},
 };
-use std::{
-    io::Write,
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
+use support::prometheus::{promtool_check, value};
 use tower::{BoxError, ServiceBuilder, ServiceExt, service_fn};
 
 fn recorder() -> PrometheusRecorder {
@@ -24,39 +23,6 @@ fn recorder() -> PrometheusRecorder {
         )
         .unwrap()
         .build_recorder()
-}
-
-/// Runs `promtool check metrics` on the exposition and fails with its report.
-fn promtool_check(exposition: &str) {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool is needed (Debian package `prometheus`; .ci/run installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(exposition.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "promtool check metrics failed:\n{}{}\n--- exposition ---\n{exposition}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    );
-}
-
-/// The value of the one exposition line that starts with `series `.
-fn value(exposition: &str, series: &str) -> Option<f64> {
-    exposition.lines().find_map(|line| {
-        line.strip_prefix(series)
-            .and_then(|rest| rest.strip_prefix(' '))
-            .map(|v| v.parse().unwrap())
-    })
 }
 
 async fn send(app: &Router, method: &str, uri: &str, timeout_ms: Option<&str>) -> StatusCode {

@@ -1,6 +1,8 @@
 #![cfg(feature = "retry")]
 //! Behaviour of the retry layer, in virtual time unless a test says otherwise.
 
+mod support;
+
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header::RETRY_AFTER};
 use http_body::{Body, Frame, SizeHint};
@@ -1115,52 +1117,6 @@ async fn custom_classifier_decides_what_is_retried() {
 // Tracing
 // ---------------------------------------------------------------------------------------
 
-mod capture {
-    use std::sync::{Arc, Mutex};
-    use tracing::{
-        Event, Metadata, Subscriber,
-        field::{Field, Visit},
-        span,
-    };
-
-    /// One event: its target and its fields, values rendered as text.
-    pub type Captured = (String, Vec<(String, String)>);
-
-    /// A subscriber that keeps every event.
-    #[derive(Clone, Default)]
-    pub struct Capture(pub Arc<Mutex<Vec<Captured>>>);
-
-    struct Fields<'a>(&'a mut Vec<(String, String)>);
-
-    impl Visit for Fields<'_> {
-        fn record_str(&mut self, field: &Field, value: &str) {
-            self.0.push((field.name().into(), value.into()));
-        }
-        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-            self.0.push((field.name().into(), format!("{value:?}")));
-        }
-    }
-
-    impl Subscriber for Capture {
-        fn enabled(&self, _: &Metadata<'_>) -> bool {
-            true
-        }
-        fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
-            span::Id::from_u64(1)
-        }
-        fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
-        fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
-        fn event(&self, event: &Event<'_>) {
-            let mut fields = Vec::new();
-            event.record(&mut Fields(&mut fields));
-            let target = event.metadata().target().to_owned();
-            self.0.lock().unwrap().push((target, fields));
-        }
-        fn enter(&self, _: &span::Id) {}
-        fn exit(&self, _: &span::Id) {}
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn each_retry_decision_emits_a_tracing_event() {
     async fn scenario() {
@@ -1179,33 +1135,17 @@ async fn each_retry_decision_emits_a_tracing_event() {
         send(&mut broke, get()).await.unwrap();
     }
 
-    let capture = capture::Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
-    // Other tests of this binary run on other threads without a subscriber; if one of them
-    // registers a callsite while this one installs its subscriber, the callsite can be
-    // cached as uninteresting. Register them all, refresh the cache, then capture.
+    support::events::start();
     scenario().await;
-    tracing::callsite::rebuild_interest_cache();
-    capture.0.lock().unwrap().clear();
-    scenario().await;
-
-    let events: Vec<Vec<(String, String)>> = capture
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(target, _)| target == "seawall::retry")
-        .map(|(_, fields)| fields.clone())
-        .collect();
-    let field = |event: &[(String, String)], name: &str| {
-        event
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
+    let events = support::events::captured("seawall::retry");
     let summary: Vec<_> = events
         .iter()
-        .map(|e| (field(e, "attempt"), field(e, "reason")))
+        .map(|e| {
+            (
+                e.field("seawall.retry.attempt").map(str::to_owned),
+                e.field("seawall.retry.reason").map(str::to_owned),
+            )
+        })
         .collect();
     let some = |a: &str, r: &str| (Some(a.to_owned()), Some(r.to_owned()));
     assert_eq!(
@@ -1216,8 +1156,8 @@ async fn each_retry_decision_emits_a_tracing_event() {
             some("1", "budget_exhausted"),
         ]
     );
-    assert_eq!(field(&events[0], "delay_ms").as_deref(), Some("10"));
-    assert_eq!(field(&events[0], "next_attempt").as_deref(), Some("2"));
+    assert_eq!(events[0].field("seawall.retry.delay_ms"), Some("10"));
+    assert_eq!(events[0].field("seawall.retry.next_attempt"), Some("2"));
 }
 
 // ---------------------------------------------------------------------------------------

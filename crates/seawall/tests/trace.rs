@@ -116,6 +116,7 @@ async fn one_request_is_one_trace_across_three_services_with_a_span_per_attempt(
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("seawall-test")));
     let _default = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
 
     let plain: Plain = Client::builder(TokioExecutor::new()).build_http();
     let replaying: Replaying = Client::builder(TokioExecutor::new()).build_http();
@@ -240,6 +241,7 @@ fn otel_subscriber() -> impl tracing::Subscriber + Send + Sync {
 async fn baggage_received_by_a_server_is_sent_on_by_its_clients() {
     install_propagator();
     let _default = tracing::subscriber::set_default(otel_subscriber());
+    tracing::callsite::rebuild_interest_cache();
 
     let sent = Arc::new(std::sync::Mutex::new(None));
     let recorder = sent.clone();
@@ -278,6 +280,7 @@ async fn baggage_received_by_a_server_is_sent_on_by_its_clients() {
 async fn trace_context_round_trips_through_message_headers() {
     install_propagator();
     let _default = tracing::subscriber::set_default(otel_subscriber());
+    tracing::callsite::rebuild_interest_cache();
 
     let mut headers: HashMap<String, String> = HashMap::new();
     let producer = tracing::info_span!("publish order.completed");

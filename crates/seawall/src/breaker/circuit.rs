@@ -5,10 +5,12 @@ use super::{
     half_open::{ProbeTally, Verdict},
     permit::{Permit, PermitKind},
     state::{State, StateWord},
+    telemetry::{BreakerTelemetry, CallOutcome},
     transition::{Transition, announce},
     window::{Sample, Window, WindowStats},
 };
-use crate::Rejection;
+use crate::{Rejection, observe::mark_span};
+use ::metrics::SharedString;
 use std::{
     cell::Cell,
     sync::{
@@ -69,6 +71,7 @@ pub(crate) struct Circuit {
     announcing: Mutex<()>,
     shadow_rejections: AtomicU64,
     changed: Arc<Notify>,
+    telemetry: BreakerTelemetry,
 }
 
 thread_local! {
@@ -83,7 +86,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Circuit {
     pub(crate) fn new(config: Arc<Config>, key: Option<Arc<str>>) -> Self {
+        let name = key.as_deref().map_or_else(
+            || config.name.clone(),
+            |key| SharedString::from(key.to_owned()),
+        );
         Circuit {
+            telemetry: BreakerTelemetry::new(config.service_name.clone(), name),
             window: Window::new(config.window),
             config,
             key,
@@ -150,19 +158,25 @@ impl Circuit {
         let state = refused_in.state().as_str();
         if self.config.shadow {
             self.shadow_rejections.fetch_add(1, Relaxed);
-            tracing::debug!(
+            self.telemetry.call(CallOutcome::ShadowRejected);
+            mark_span("seawall.breaker.shadow_rejected", true);
+            tracing::event!(
                 target: "seawall::breaker",
-                state,
-                key = self.key(),
+                tracing::Level::DEBUG,
+                seawall.breaker.state = state,
+                seawall.breaker.key = self.key(),
                 "shadow mode: call would have been rejected"
             );
             return self.admitted(refused_in.generation(), PermitKind::Unrecorded);
         }
-        tracing::debug!(
+        self.telemetry.call(CallOutcome::Rejected);
+        mark_span("seawall.breaker.rejected", state);
+        tracing::event!(
             target: "seawall::breaker",
-            state,
-            key = self.key(),
-            retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
+            tracing::Level::DEBUG,
+            seawall.breaker.state = state,
+            seawall.breaker.key = self.key(),
+            seawall.retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
             "circuit open: call rejected"
         );
         Admission::Rejected(Rejection::CircuitOpen { retry_after })
@@ -244,6 +258,11 @@ impl Circuit {
         self.load().state()
     }
 
+    /// Counts the outcome of an admitted call.
+    pub(crate) fn count(&self, outcome: CallOutcome) {
+        self.telemetry.call(outcome);
+    }
+
     pub(crate) fn stats(&self) -> WindowStats {
         self.window.stats()
     }
@@ -318,6 +337,7 @@ impl Circuit {
         }
         self.word
             .store(StateWord::new(to, permits, generation).bits(), Release);
+        self.telemetry.transition(from, to);
         // A listener that reads the breaker may end an expired open period: that nested
         // transition runs on this thread and must not wait for the lock held here.
         let nested = ANNOUNCING.with(Cell::get);

@@ -10,6 +10,8 @@ use super::{
     window::{WindowSpec, WindowStats},
 };
 use crate::classify::HttpClassifier;
+use crate::observe::UNKNOWN_SERVICE;
+use ::metrics::SharedString;
 use std::{fmt, sync::Arc, time::Duration};
 
 /// The most buckets a time window may have.
@@ -185,6 +187,10 @@ pub(crate) struct Config {
     pub(crate) shadow: bool,
     pub(crate) readiness: bool,
     pub(crate) listeners: Box<[Listener]>,
+    /// The `service_name` label of the breaker's metrics.
+    pub(crate) service_name: SharedString,
+    /// The `breaker` label of an unkeyed breaker (keyed ones use their key).
+    pub(crate) name: SharedString,
 }
 
 impl Config {
@@ -242,6 +248,7 @@ enum WindowChoice {
 /// | shadow mode, readiness mode | off |
 /// | classifier | [`HttpClassifier`] |
 /// | keys | one breaker for all requests; 1024 keys at most when keyed |
+/// | metric labels | `service_name="unknown"`, `breaker="default"` |
 #[must_use]
 pub struct CircuitBreakerBuilder<C = HttpClassifier, K = Unkeyed> {
     settings: Settings,
@@ -266,6 +273,8 @@ struct Settings {
     listeners: Vec<Listener>,
     keyed: bool,
     max_keys: usize,
+    service_name: SharedString,
+    name: SharedString,
 }
 
 impl Default for CircuitBreakerBuilder {
@@ -286,6 +295,8 @@ impl Default for CircuitBreakerBuilder {
                 listeners: Vec::new(),
                 keyed: false,
                 max_keys: 1024,
+                service_name: SharedString::const_str(UNKNOWN_SERVICE),
+                name: SharedString::const_str("default"),
             },
             classifier: HttpClassifier,
             key: Unkeyed,
@@ -380,6 +391,19 @@ impl<C, K> CircuitBreakerBuilder<C, K> {
     /// are still refused with a 503. Not available with keyed breakers.
     pub fn readiness(mut self, readiness: bool) -> Self {
         self.settings.readiness = readiness;
+        self
+    }
+
+    /// The `service_name` label of the breaker's metrics: the service that makes the calls.
+    pub fn service_name(mut self, service_name: impl Into<SharedString>) -> Self {
+        self.settings.service_name = service_name.into();
+        self
+    }
+
+    /// The `breaker` label of the breaker's metrics (`default` unless set), usually the
+    /// dependency it guards (`payments`). Keyed breakers are labelled by their key.
+    pub fn name(mut self, name: impl Into<SharedString>) -> Self {
+        self.settings.name = name.into();
         self
     }
 
@@ -504,6 +528,8 @@ impl Settings {
             shadow: self.shadow,
             readiness: self.readiness,
             listeners: self.listeners.clone().into_boxed_slice(),
+            service_name: self.service_name.clone(),
+            name: self.name.clone(),
         })
     }
 

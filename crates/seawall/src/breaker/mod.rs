@@ -128,6 +128,7 @@ mod permit;
 mod readiness;
 mod service;
 mod state;
+mod telemetry;
 mod time_window;
 mod transition;
 mod window;
@@ -141,6 +142,7 @@ pub use key::{BreakerKey, ByAuthority, Unkeyed};
 pub use layer::CircuitBreakerLayer;
 pub use service::CircuitBreaker;
 pub use state::State;
+pub use telemetry::{BREAKER_CALLS_TOTAL, BREAKER_STATE, BREAKER_TRANSITIONS_TOTAL};
 pub use transition::Transition;
 pub use window::WindowStats;
 

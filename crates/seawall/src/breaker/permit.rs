@@ -1,6 +1,6 @@
 //! The permit a call holds while it runs, and reports its result through.
 
-use super::{circuit::Circuit, window::Sample};
+use super::{circuit::Circuit, telemetry::CallOutcome, window::Sample};
 use crate::Outcome;
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -45,6 +45,11 @@ impl Permit {
     /// Reports the call's outcome.
     pub(crate) fn complete(mut self, outcome: Outcome) {
         let kind = std::mem::replace(&mut self.kind, PermitKind::Unrecorded);
+        self.circuit.count(match outcome {
+            Outcome::Ignored => CallOutcome::Ignored,
+            outcome if outcome.is_failure() => CallOutcome::Failure,
+            _ => CallOutcome::Success,
+        });
         let sample = (outcome != Outcome::Ignored).then(|| Sample {
             failure: outcome.is_failure(),
             slow: self

@@ -34,11 +34,12 @@ impl fmt::Debug for Listener {
 
 /// Emits the `tracing` event (target `seawall::breaker`) and calls every listener.
 pub(crate) fn announce(listeners: &[Listener], transition: Transition) {
-    tracing::info!(
+    tracing::event!(
         target: "seawall::breaker",
-        from = transition.from.as_str(),
-        to = transition.to.as_str(),
-        key = transition.key.as_deref(),
+        tracing::Level::INFO,
+        seawall.breaker.from = transition.from.as_str(),
+        seawall.breaker.to = transition.to.as_str(),
+        seawall.breaker.key = transition.key.as_deref(),
         "circuit breaker state changed"
     );
     for listener in listeners {

@@ -1,4 +1,8 @@
-use super::current::{Deadline, Scoped};
+use super::{
+    current::{Deadline, Scoped},
+    layer::Reporter,
+    telemetry::Phase,
+};
 use crate::Rejection;
 use http::Response;
 use pin_project_lite::pin_project;
@@ -32,9 +36,10 @@ pin_project! {
             sleep: Option<Sleep>,
             deadline: Deadline,
             on_expiry: Rejection,
+            reporter: Reporter,
         },
         // Answered without calling the inner service.
-        Rejected { rejection: Rejection },
+        Rejected { rejection: Rejection, reporter: Reporter },
     }
 }
 
@@ -45,7 +50,12 @@ impl<F> ResponseFuture<F> {
         }
     }
 
-    pub(crate) fn bounded(future: F, deadline: Deadline, on_expiry: Rejection) -> Self
+    pub(crate) fn bounded(
+        future: F,
+        deadline: Deadline,
+        on_expiry: Rejection,
+        reporter: Reporter,
+    ) -> Self
     where
         F: Future,
     {
@@ -55,13 +65,17 @@ impl<F> ResponseFuture<F> {
                 sleep: None,
                 deadline,
                 on_expiry,
+                reporter,
             },
         }
     }
 
-    pub(crate) fn rejected(rejection: Rejection) -> Self {
+    pub(crate) fn rejected(rejection: Rejection, reporter: Reporter) -> Self {
         ResponseFuture {
-            kind: Kind::Rejected { rejection },
+            kind: Kind::Rejected {
+                rejection,
+                reporter,
+            },
         }
     }
 }
@@ -81,6 +95,7 @@ where
                 mut sleep,
                 deadline,
                 on_expiry,
+                reporter,
             } => {
                 if let Poll::Ready(output) = future.poll(cx) {
                     return Poll::Ready(output);
@@ -90,20 +105,20 @@ where
                 }
                 let sleep = sleep.as_pin_mut().expect("armed above");
                 match sleep.poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Ok(reject(*on_expiry))),
+                    Poll::Ready(()) => {
+                        reporter.exceeded(Phase::InFlight, *on_expiry);
+                        Poll::Ready(Ok(on_expiry.into_response()))
+                    }
                     Poll::Pending => Poll::Pending,
                 }
             }
-            KindProj::Rejected { rejection } => Poll::Ready(Ok(reject(*rejection))),
+            KindProj::Rejected {
+                rejection,
+                reporter,
+            } => {
+                reporter.exceeded(Phase::Arrival, *rejection);
+                Poll::Ready(Ok(rejection.into_response()))
+            }
         }
     }
-}
-
-fn reject<B: Default>(rejection: Rejection) -> Response<B> {
-    tracing::debug!(
-        target: "seawall::deadline",
-        error_type = rejection.error_type(),
-        "request answered with 504"
-    );
-    rejection.into_response()
 }

@@ -1,4 +1,5 @@
-use super::service::DeadlineService;
+use super::{service::DeadlineService, telemetry};
+use crate::observe::{UNKNOWN_SERVICE, intern};
 use std::{fmt, time::Duration};
 use tower_layer::Layer;
 
@@ -20,6 +21,7 @@ pub struct DeadlineLayer {
     pub(crate) role: Role,
     pub(crate) timeout: Option<Duration>,
     pub(crate) margin: Duration,
+    pub(crate) service_name: &'static str,
 }
 
 impl DeadlineLayer {
@@ -41,6 +43,14 @@ impl DeadlineLayer {
         DeadlineBuilder::new(Role::PerAttempt)
     }
 
+    /// Who to count a 504 against.
+    pub(crate) fn telemetry(&self) -> Reporter {
+        Reporter {
+            service_name: self.service_name,
+            role: self.role,
+        }
+    }
+
     /// The layer's own timeout, if it has one.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
@@ -52,6 +62,27 @@ impl<S> Layer<S> for DeadlineLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         DeadlineService::new(inner, *self)
+    }
+}
+
+/// What a response future needs to count and log the 504 it may answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reporter {
+    service_name: &'static str,
+    role: Role,
+}
+
+impl Reporter {
+    pub(crate) fn exceeded(self, phase: telemetry::Phase, rejection: crate::Rejection) {
+        telemetry::exceeded(self.service_name, self.role, phase, rejection);
+        crate::observe::mark_span("seawall.deadline.exceeded", rejection.error_type());
+        tracing::event!(
+            target: "seawall::deadline",
+            tracing::Level::DEBUG,
+            seawall.error_type = rejection.error_type(),
+            seawall.deadline.role = self.role.as_str(),
+            "request answered with 504"
+        );
     }
 }
 
@@ -69,6 +100,7 @@ impl DeadlineBuilder {
                 role,
                 timeout: None,
                 margin: DEFAULT_MARGIN,
+                service_name: UNKNOWN_SERVICE,
             },
         }
     }
@@ -87,12 +119,19 @@ impl DeadlineBuilder {
         self
     }
 
+    /// The `service_name` label of the layer's metric.
+    pub fn service_name(mut self, service_name: &str) -> Self {
+        self.layer.service_name = intern(service_name);
+        self
+    }
+
     /// Checks the configuration.
     pub fn build(self) -> Result<DeadlineLayer, ConfigError> {
         let DeadlineLayer {
             role,
             timeout,
             margin,
+            service_name,
         } = self.layer;
         match timeout {
             Some(Duration::ZERO) => return Err(ConfigError::ZeroTimeout),
@@ -102,6 +141,7 @@ impl DeadlineBuilder {
             }
             _ => {}
         }
+        telemetry::register(service_name, role);
         Ok(self.layer)
     }
 }

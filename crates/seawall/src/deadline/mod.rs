@@ -61,8 +61,10 @@ mod current;
 mod future;
 mod layer;
 mod service;
+mod telemetry;
 
 pub use current::{Deadline, InvalidTimeoutHeader, Scoped};
 pub use future::ResponseFuture;
 pub use layer::{ConfigError, DeadlineBuilder, DeadlineLayer};
 pub use service::DeadlineService;
+pub use telemetry::DEADLINE_EXCEEDED_TOTAL;

@@ -74,13 +74,13 @@ where
             return ResponseFuture::unbounded(self.inner.call(req));
         };
         if deadline.instant() <= now {
-            return ResponseFuture::rejected(Rejection::DeadlineExceeded);
+            return ResponseFuture::rejected(Rejection::DeadlineExceeded, self.config.telemetry());
         }
         if self.config.role != Role::Server {
             deadline.write_at(req.headers_mut(), self.config.margin, now);
         }
         // `deadline` is already the tighter of the inherited and the own one.
         let future = deadline.sync_scope_exact(|| self.inner.call(req));
-        ResponseFuture::bounded(future, deadline, on_expiry)
+        ResponseFuture::bounded(future, deadline, on_expiry, self.config.telemetry())
     }
 }

@@ -51,8 +51,8 @@ mod layer;
 mod series;
 mod service;
 
-pub use future::ResponseFuture;
 pub use crate::route::RouteTemplate;
+pub use future::ResponseFuture;
 pub use layer::HttpMetricsLayer;
 pub use series::MAX_SERIES;
 pub use service::HttpMetrics;

@@ -1,9 +1,11 @@
+use super::telemetry::RetryTelemetry;
 use super::{
     Jitter, RetryBudget, RetryLayer,
     backoff::Backoff,
     policy::{Policy, Settings},
 };
-use crate::classify::HttpClassifier;
+use crate::{classify::HttpClassifier, observe::UNKNOWN_SERVICE};
+use ::metrics::SharedString;
 use http::Method;
 use std::{fmt, time::Duration};
 
@@ -92,6 +94,7 @@ pub struct RetryBuilder<C = HttpClassifier> {
     min_attempt_time: Duration,
     idempotent: Vec<Method>,
     seed: Option<u64>,
+    service_name: SharedString,
     classifier: C,
 }
 
@@ -106,6 +109,7 @@ impl RetryBuilder {
                 jitter: Jitter::Full,
             },
             budget: None,
+            service_name: SharedString::const_str(UNKNOWN_SERVICE),
             max_retry_after: Duration::from_secs(10),
             max_replay_bytes: 64 * 1024,
             min_attempt_time: Duration::ZERO,
@@ -208,8 +212,15 @@ impl<C> RetryBuilder<C> {
             min_attempt_time: self.min_attempt_time,
             idempotent: self.idempotent,
             seed: self.seed,
+            service_name: self.service_name,
             classifier,
         }
+    }
+
+    /// The `service_name` label of the layer's metrics: the service that makes the calls.
+    pub fn service_name(mut self, service_name: impl Into<SharedString>) -> Self {
+        self.service_name = service_name.into();
+        self
     }
 
     /// Checks the settings and builds the layer.
@@ -250,6 +261,7 @@ impl<C> RetryBuilder<C> {
             settings,
             self.classifier,
             seed,
+            RetryTelemetry::new(self.service_name),
         )))
     }
 }

@@ -245,6 +245,7 @@ impl<S, C> Attempts<S, C> {
         C: Classify<Response<ResBody>, E>,
     {
         let outcome = self.policy.classifier.classify(result.as_ref());
+        self.policy.telemetry.attempt(outcome);
         if !outcome.is_failure() {
             return Decision::Accept;
         }

@@ -127,6 +127,7 @@ mod future;
 mod layer;
 mod policy;
 mod service;
+mod telemetry;
 
 pub use attempt::Attempt;
 pub use backoff::Jitter;
@@ -136,3 +137,4 @@ pub use config::{ConfigError, RetryBuilder};
 pub use future::ResponseFuture;
 pub use layer::RetryLayer;
 pub use service::Retry;
+pub use telemetry::{RETRY_ATTEMPTS_TOTAL, RETRY_DECISIONS_TOTAL};

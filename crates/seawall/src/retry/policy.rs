@@ -1,8 +1,9 @@
+use super::telemetry::RetryTelemetry;
 use super::{
     RetryBudget,
     backoff::{Backoff, Delays},
 };
-use crate::{classify::Outcome, deadline::Deadline, headers::IDEMPOTENCY_KEY};
+use crate::{classify::Outcome, deadline::Deadline, headers::IDEMPOTENCY_KEY, observe::mark_span};
 use http::{Method, Request};
 use std::{
     sync::atomic::{AtomicU64, Ordering},
@@ -27,6 +28,7 @@ pub(crate) struct Settings {
 pub(crate) struct Policy<C> {
     pub(crate) settings: Settings,
     pub(crate) classifier: C,
+    pub(crate) telemetry: RetryTelemetry,
     /// The next request's jitter seed; each retried request takes one (Weyl sequence).
     seeds: AtomicU64,
 }
@@ -81,10 +83,16 @@ impl GiveUp {
 }
 
 impl<C> Policy<C> {
-    pub(crate) fn new(settings: Settings, classifier: C, seed: u64) -> Self {
+    pub(crate) fn new(
+        settings: Settings,
+        classifier: C,
+        seed: u64,
+        telemetry: RetryTelemetry,
+    ) -> Self {
         Policy {
             settings,
             classifier,
+            telemetry,
             seeds: AtomicU64::new(seed),
         }
     }
@@ -114,10 +122,14 @@ impl<C> Policy<C> {
     pub(crate) fn may_start(&self, attempt: u32) -> bool {
         let allowed = self.deadline_allows(Duration::ZERO);
         if !allowed {
-            tracing::debug!(
+            self.telemetry
+                .decision(Decision::GiveUp(GiveUp::DeadlineTooNear));
+            mark_span("seawall.retry.decision", GiveUp::DeadlineTooNear.as_str());
+            tracing::event!(
                 target: "seawall::retry",
-                attempt,
-                reason = GiveUp::DeadlineTooNear.as_str(),
+                tracing::Level::DEBUG,
+                seawall.retry.attempt = attempt,
+                seawall.retry.reason = GiveUp::DeadlineTooNear.as_str(),
                 "not attempting"
             );
         }
@@ -145,27 +157,40 @@ impl<C> Policy<C> {
             return Decision::Accept;
         }
         let decision = self.decide_failure(attempt, outcome, marked, replayable, delays);
+        self.telemetry.decision(decision);
         match decision {
-            Decision::Retry(delay) => tracing::debug!(
-                target: "seawall::retry",
-                attempt,
-                next_attempt = attempt + 1,
-                reason = failure_kind(outcome),
-                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                "retrying"
-            ),
-            Decision::GiveUp(GiveUp::BudgetExhausted) => tracing::info!(
-                target: "seawall::retry",
-                attempt,
-                reason = GiveUp::BudgetExhausted.as_str(),
-                "retry budget exhausted; not retrying"
-            ),
-            Decision::GiveUp(give_up) => tracing::debug!(
-                target: "seawall::retry",
-                attempt,
-                reason = give_up.as_str(),
-                "not retrying"
-            ),
+            Decision::Retry(delay) => {
+                mark_span("seawall.retry.decision", "retry");
+                tracing::event!(
+                    target: "seawall::retry",
+                    tracing::Level::DEBUG,
+                    seawall.retry.attempt = attempt,
+                    seawall.retry.next_attempt = attempt + 1,
+                    seawall.retry.reason = failure_kind(outcome),
+                    seawall.retry.delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "retrying"
+                );
+            }
+            Decision::GiveUp(GiveUp::BudgetExhausted) => {
+                mark_span("seawall.retry.decision", GiveUp::BudgetExhausted.as_str());
+                tracing::event!(
+                    target: "seawall::retry",
+                    tracing::Level::INFO,
+                    seawall.retry.attempt = attempt,
+                    seawall.retry.reason = GiveUp::BudgetExhausted.as_str(),
+                    "retry budget exhausted; not retrying"
+                );
+            }
+            Decision::GiveUp(give_up) => {
+                mark_span("seawall.retry.decision", give_up.as_str());
+                tracing::event!(
+                    target: "seawall::retry",
+                    tracing::Level::DEBUG,
+                    seawall.retry.attempt = attempt,
+                    seawall.retry.reason = give_up.as_str(),
+                    "not retrying"
+                );
+            }
             Decision::Accept => {}
         }
         decision

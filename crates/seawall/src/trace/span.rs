@@ -1,7 +1,7 @@
 //! Making the span of a request and recording its outcome on it.
 
 use super::layer::Side;
-use crate::{Rejection, route::RouteLabel};
+use crate::{Rejection, route::template};
 use http::{Request, Response};
 use tracing::{Span, field::Empty};
 
@@ -21,8 +21,7 @@ fn attempt_of<B>(req: &Request<B>) -> u32 {
 /// The span of one request (or one attempt, on clients).
 pub(crate) fn request_span<B>(req: &Request<B>, side: Side, service_name: &str) -> Span {
     let method = req.method().as_str();
-    let route = RouteLabel::of(req);
-    let route = route.as_ref().map(RouteLabel::as_str);
+    let route = template(req.extensions());
     match side {
         Side::Server => tracing::info_span!(
             target: "seawall::trace",

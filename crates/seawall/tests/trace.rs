@@ -294,3 +294,51 @@ async fn trace_context_round_trips_through_message_headers() {
     assert!(traceparent.contains(&remote_span.trace_id().to_string()));
     assert!(traceparent.contains(&remote_span.span_id().to_string()));
 }
+
+#[tokio::test]
+async fn a_breaker_rejection_is_marked_on_the_attempt_span() {
+    install_propagator();
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("seawall-test")));
+    let _default = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+
+    let breaker = seawall::breaker::CircuitBreakerLayer::builder()
+        .build()
+        .unwrap();
+    breaker.handle().force_open();
+    let never_called = tower::service_fn(|_req: Request<Empty<Bytes>>| async {
+        Ok::<_, std::convert::Infallible>(Response::new(Empty::<Bytes>::new()))
+    });
+    let client = ServiceBuilder::new()
+        .layer(HttpTraceLayer::client("orders"))
+        .layer(breaker)
+        .service(never_called);
+    let res = client
+        .oneshot(
+            Request::get("http://payments/charge")
+                .body(Empty::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    let spans = exporter.get_finished_spans().unwrap();
+    let span = spans
+        .iter()
+        .find(|s| s.span_kind == SpanKind::Client)
+        .expect("a client span");
+    assert_eq!(
+        attribute(span, "seawall.breaker.rejected").map(Value::to_string),
+        Some("forced_open".to_owned())
+    );
+    assert_eq!(
+        attribute(span, "error.type").map(Value::to_string),
+        Some("circuit_open".to_owned())
+    );
+}

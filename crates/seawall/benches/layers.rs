@@ -4,21 +4,18 @@
 //! Every case calls a service that answers 200 at once, `iters` times inside one
 //! `block_on`, so the harness adds nothing per call. BENCHMARKS.md has the results.
 
+mod harness;
+
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
+use harness::{bench_service, runtime, time_calls};
 use http::{Request, Response};
 use http_body_util::Empty;
 use seawall::{
     breaker::CircuitBreakerLayer, deadline::DeadlineLayer, retry::RetryLayer, stack::ClientStack,
 };
-use std::{
-    convert::Infallible,
-    future::Future,
-    hint::black_box,
-    sync::Arc,
-    time::{Duration, Instant},
-};
-use tower::{Layer, Service, ServiceBuilder, ServiceExt, service_fn};
+use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+use tower::{Layer, Service, ServiceBuilder, service_fn};
 
 type Req = Request<Empty<Bytes>>;
 type Res = Response<Empty<Bytes>>;
@@ -36,61 +33,6 @@ fn bare<B>() -> impl Service<
 
 fn request() -> Req {
     Request::get("http://svc/items").body(Empty::new()).unwrap()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-/// Requests are built in batches of this many, outside the timed part.
-const BATCH: u64 = 1024;
-
-/// Times `iters` sequential calls of `service` on a current-thread runtime. Building the
-/// requests is not timed; dropping the responses is.
-fn time_calls<S, B>(
-    rt: &tokio::runtime::Runtime,
-    service: &mut S,
-    iters: u64,
-    make_request: impl Fn() -> Request<B>,
-) -> Duration
-where
-    S: Service<Request<B>>,
-    S::Error: std::fmt::Debug,
-{
-    rt.block_on(async {
-        let mut elapsed = Duration::ZERO;
-        let mut left = iters;
-        let mut batch = Vec::with_capacity(BATCH as usize);
-        while left > 0 {
-            batch.extend((0..left.min(BATCH)).map(|_| make_request()));
-            left -= batch.len() as u64;
-            let start = Instant::now();
-            for req in batch.drain(..) {
-                let res = service.ready().await.unwrap().call(req).await.unwrap();
-                black_box(res);
-            }
-            elapsed += start.elapsed();
-        }
-        elapsed
-    })
-}
-
-fn bench_service<S, B>(
-    c: &mut Criterion,
-    name: &str,
-    mut service: S,
-    make_request: impl Fn() -> Request<B> + Copy,
-) where
-    S: Service<Request<B>>,
-    S::Error: std::fmt::Debug,
-{
-    let rt = runtime();
-    c.bench_function(name, |b| {
-        b.iter_custom(|iters| time_calls(&rt, &mut service, iters, make_request))
-    });
 }
 
 /// tower's retry needs a policy; this one retries 5xx within a `TpsBudget`, as a user would.

@@ -22,11 +22,26 @@ fn attempt_of<B>(req: &Request<B>) -> u32 {
 pub(crate) fn request_span<B>(req: &Request<B>, side: Side, service_name: &str) -> Span {
     let method = req.method().as_str();
     let route = template(req.extensions());
+    let span = new_span(req, side, service_name, method, route);
+    // The name is formatted only for a span someone records.
+    if !span.is_disabled() {
+        span.record("otel.name", span_name(method, route));
+    }
+    span
+}
+
+fn new_span<B>(
+    req: &Request<B>,
+    side: Side,
+    service_name: &str,
+    method: &str,
+    route: Option<&str>,
+) -> Span {
     match side {
         Side::Server => tracing::info_span!(
             target: "seawall::trace",
             "HTTP request",
-            otel.name = span_name(method, route),
+            otel.name = Empty,
             otel.kind = "server",
             otel.status_code = Empty,
             http.request.method = method,
@@ -41,7 +56,7 @@ pub(crate) fn request_span<B>(req: &Request<B>, side: Side, service_name: &str) 
             tracing::info_span!(
                 target: "seawall::trace",
                 "HTTP request",
-                otel.name = span_name(method, route),
+                otel.name = Empty,
                 otel.kind = "client",
                 otel.status_code = Empty,
                 http.request.method = method,

@@ -10,6 +10,14 @@
 //! | [`breaker`] | circuit breaker with sliding windows, half-open probes, keyed breakers | `breaker` |
 //! | [`retry`] | retries with jittered back-off, a shared budget, `Retry-After`, body replay | `retry` |
 //! | [`deadline`] | per-request deadlines that propagate across hops | `deadline` |
+//! | `stack` | `ClientStack`: deadline, retry, breaker and per-attempt deadline in order | the three above |
+//! | `metrics` | HTTP server and client metrics per the OpenTelemetry conventions | `metrics` |
+//! | `trace` | W3C trace context and baggage into `tracing` spans linked to OpenTelemetry | `trace` |
+//! | `chaos` | fault injection: latency, aborts, transport errors, an admin router | `chaos` (+ `axum`) |
+//! | `route` | the route template shared by metrics, traces and fault matching | with the above |
+//!
+//! Every decision a layer makes is counted in a metric and marked on the current span;
+//! METRICS.md in the repository lists them.
 //!
 //! # Principles
 //!
@@ -20,7 +28,9 @@
 //!   and the layers above see why a response was made. Responses are built with
 //!   `B::default()`, so a body type must implement `Default` (axum's `Body` and
 //!   `http_body_util::combinators::BoxBody` do; map a hyper `Incoming` first).
-//! - **Cheap on the hot path.** No lock and no allocation per call on the happy path.
+//! - **One classification.** [`classify`] decides what is a failure for every layer.
+//! - **Cheap on the hot path.** No lock and no allocation per call on the happy path
+//!   (BENCHMARKS.md in the repository has the numbers).
 //! - **Testable in virtual time.** Time comes from tokio's clock, so `tokio::time::pause`
 //!   drives every timer; randomness takes a seed.
 //!

@@ -138,7 +138,8 @@ impl<B: Body> fmt::Debug for ReplayBody<B> {
 #[derive(Debug, Clone)]
 pub(crate) struct Replay {
     data: Option<Bytes>,
-    trailers: Option<HeaderMap>,
+    // Boxed: trailers are rare, and the replay lives in every retryable request's future.
+    trailers: Option<Box<HeaderMap>>,
 }
 
 impl Replay {
@@ -151,11 +152,12 @@ impl Replay {
     }
 
     /// A fresh body that yields the same bytes and trailers.
+    #[inline]
     pub(crate) fn body<B: Body>(&self) -> ReplayBody<B> {
         ReplayBody {
             kind: Kind::Replay {
                 data: self.data.clone(),
-                trailers: self.trailers.clone(),
+                trailers: self.trailers.as_deref().cloned(),
             },
         }
     }
@@ -257,7 +259,7 @@ impl<B: Body + Unpin> Buffer<B> {
         };
         Replay {
             data,
-            trailers: self.trailers.take(),
+            trailers: self.trailers.take().map(Box::new),
         }
     }
 }

@@ -14,6 +14,7 @@ use http_body::Body;
 use pin_project_lite::pin_project;
 use std::{
     future::Future,
+    marker::PhantomData,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll, ready},
@@ -43,8 +44,9 @@ pin_project! {
     // future stays small, since it is moved (copied) on its way to being polled.
     #[project = StateProj]
     enum State<F, R, B> {
-        /// Answered without calling the inner service.
-        Immediate { response: Option<R> },
+        /// Answered without calling the inner service: the deadline left no time. The
+        /// response is made when polled, so that this rare state adds nothing to the size.
+        DeadlineExceeded { _response: PhantomData<fn() -> R> },
         /// Reading a non-empty request body before the first attempt.
         Buffering { buffering: Box<(Option<Parts>, Buffer<B>)> },
         /// Waiting for an attempt.
@@ -61,15 +63,16 @@ where
     S: Service<Request<ReplayBody<B>>>,
     B: Body + Unpin,
 {
-    pub(crate) fn immediate(response: S::Response) -> Self {
+    pub(crate) fn deadline_exceeded() -> Self {
         ResponseFuture {
-            state: State::Immediate {
-                response: Some(response),
+            state: State::DeadlineExceeded {
+                _response: PhantomData,
             },
             attempts: None,
         }
     }
 
+    #[inline]
     pub(crate) fn once(future: S::Future) -> Self {
         ResponseFuture {
             state: State::Calling { future },
@@ -89,6 +92,7 @@ where
     }
 
     /// A retryable request whose first attempt is already under way.
+    #[inline]
     pub(crate) fn calling(attempts: Attempts<S, C>, future: S::Future) -> Self {
         ResponseFuture {
             state: State::Calling { future },
@@ -110,8 +114,8 @@ where
         let mut this = self.project();
         loop {
             let next = match this.state.as_mut().project() {
-                StateProj::Immediate { response } => {
-                    return Poll::Ready(Ok(response.take().expect(POLLED_AFTER_READY)));
+                StateProj::DeadlineExceeded { .. } => {
+                    return Poll::Ready(Ok(deadline_exceeded()));
                 }
                 StateProj::Buffering { buffering } => {
                     let (parts, buffer) = &mut **buffering;
@@ -175,13 +179,14 @@ pub(crate) struct Attempts<S, C> {
     replay: Option<Replay>,
     /// Attempts sent so far.
     sent: u32,
-    /// Back-off delays, drawn on the first retry.
-    delays: Option<Delays>,
+    /// Back-off delays, drawn on the first retry; boxed to keep the happy path's future small.
+    delays: Option<Box<Delays>>,
     /// When the first attempt went out, and the `TIMEOUT_MS` it carried.
     timeout: Option<(Instant, u64)>,
 }
 
 impl<S, C> Attempts<S, C> {
+    #[inline]
     pub(crate) fn new(policy: Arc<Policy<C>>, service: S) -> Self {
         Attempts {
             policy,
@@ -195,6 +200,7 @@ impl<S, C> Attempts<S, C> {
     }
 
     /// The first attempt. Keeps a copy of the head only when the body can be replayed.
+    #[inline]
     pub(crate) fn first<B: Body>(
         &mut self,
         parts: Parts,
@@ -259,6 +265,7 @@ impl<S, C> Attempts<S, C> {
 }
 
 /// A copy of a request head: method, URI, version, headers and extensions.
+#[inline]
 fn clone_head(parts: &Parts) -> Parts {
     let (mut head, ()) = Request::new(()).into_parts();
     head.method = parts.method.clone();

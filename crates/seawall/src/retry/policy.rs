@@ -151,7 +151,7 @@ impl<C> Policy<C> {
         outcome: Outcome,
         marked: bool,
         replayable: bool,
-        delays: &mut Option<Delays>,
+        delays: &mut Option<Box<Delays>>,
     ) -> Decision {
         if !outcome.is_failure() {
             return Decision::Accept;
@@ -202,7 +202,7 @@ impl<C> Policy<C> {
         outcome: Outcome,
         marked: bool,
         replayable: bool,
-        delays: &mut Option<Delays>,
+        delays: &mut Option<Box<Delays>>,
     ) -> Decision {
         let settings = &self.settings;
         if marked {
@@ -219,7 +219,7 @@ impl<C> Policy<C> {
             return Decision::GiveUp(GiveUp::RetryAfterTooLong);
         }
         let backoff = delays
-            .get_or_insert_with(|| self.delays())
+            .get_or_insert_with(|| Box::new(self.delays()))
             .next()
             .unwrap_or_default();
         let delay = backoff.max(retry_after);

@@ -88,7 +88,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         if !self.policy.may_start(1) {
-            return ResponseFuture::immediate(deadline_exceeded());
+            return ResponseFuture::deadline_exceeded();
         }
         self.policy.settings.budget.deposit();
         if !self.policy.may_retry(&request) {

@@ -22,6 +22,8 @@ pub struct DeadlineLayer {
     pub(crate) timeout: Option<Duration>,
     pub(crate) margin: Duration,
     pub(crate) service_name: &'static str,
+    /// Whether a client layer writes the remaining time on outgoing requests.
+    pub(crate) propagate: bool,
 }
 
 impl DeadlineLayer {
@@ -101,6 +103,7 @@ impl DeadlineBuilder {
                 timeout: None,
                 margin: DEFAULT_MARGIN,
                 service_name: UNKNOWN_SERVICE,
+                propagate: true,
             },
         }
     }
@@ -119,6 +122,15 @@ impl DeadlineBuilder {
         self
     }
 
+    /// Whether a client or per-attempt layer writes the remaining time on outgoing requests
+    /// (on unless turned off). Turn it off for a layer with another deadline layer below it
+    /// that writes it anyway, as [`ClientStack`](crate::stack::ClientStack) does for its
+    /// total deadline.
+    pub fn propagate(mut self, propagate: bool) -> Self {
+        self.layer.propagate = propagate;
+        self
+    }
+
     /// The `service_name` label of the layer's metric.
     pub fn service_name(mut self, service_name: &str) -> Self {
         self.layer.service_name = intern(service_name);
@@ -132,6 +144,7 @@ impl DeadlineBuilder {
             timeout,
             margin,
             service_name,
+            propagate: _,
         } = self.layer;
         match timeout {
             Some(Duration::ZERO) => return Err(ConfigError::ZeroTimeout),

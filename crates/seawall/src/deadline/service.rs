@@ -76,7 +76,7 @@ where
         if deadline.instant() <= now {
             return ResponseFuture::rejected(Rejection::DeadlineExceeded, self.config.telemetry());
         }
-        if self.config.role != Role::Server {
+        if self.config.role != Role::Server && self.config.propagate {
             deadline.write_at(req.headers_mut(), self.config.margin, now);
         }
         // `deadline` is already the tighter of the inherited and the own one.

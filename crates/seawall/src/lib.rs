@@ -62,6 +62,7 @@
 
 pub mod classify;
 pub mod headers;
+#[cfg(any(feature = "breaker", feature = "retry", feature = "deadline"))]
 mod observe;
 #[cfg(any(feature = "metrics", feature = "trace", feature = "chaos"))]
 pub mod route;

@@ -21,6 +21,7 @@ pub(crate) fn mark_span(key: &'static str, value: impl Into<opentelemetry::Value
 #[cfg(not(feature = "trace"))]
 pub(crate) fn mark_span<V>(_key: &'static str, _value: V) {}
 
+#[cfg(feature = "deadline")]
 /// The one `'static` copy of a service name, so that layers can carry it in every request
 /// future for free. Each distinct name is kept for the life of the process; a process
 /// serves a handful of services, so this is bounded in practice.

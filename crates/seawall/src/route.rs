@@ -1,6 +1,5 @@
 //! The route template of a request, for span names and metric labels.
 
-use http::{Extensions, Request};
 use std::sync::Arc;
 
 /// The route template of a request (`/users/{id}`), for the `http_route` metric label and
@@ -24,6 +23,7 @@ impl RouteTemplate {
 }
 
 /// The route of a request, kept without copying the string.
+#[cfg(feature = "metrics")]
 #[derive(Debug, Clone)]
 pub(crate) enum RouteLabel {
     Template(RouteTemplate),
@@ -31,8 +31,9 @@ pub(crate) enum RouteLabel {
     Matched(axum::extract::MatchedPath),
 }
 
+#[cfg(feature = "metrics")]
 impl RouteLabel {
-    pub(crate) fn of<B>(req: &Request<B>) -> Option<Self> {
+    pub(crate) fn of<B>(req: &http::Request<B>) -> Option<Self> {
         if let Some(template) = req.extensions().get::<RouteTemplate>() {
             return Some(RouteLabel::Template(template.clone()));
         }
@@ -52,9 +53,10 @@ impl RouteLabel {
     }
 }
 
+#[cfg(any(feature = "trace", feature = "chaos"))]
 /// The route template a request carries, borrowed: a [`RouteTemplate`] extension first,
 /// then axum's `MatchedPath`.
-pub(crate) fn template(extensions: &Extensions) -> Option<&str> {
+pub(crate) fn template(extensions: &http::Extensions) -> Option<&str> {
     if let Some(template) = extensions.get::<RouteTemplate>() {
         return Some(template.as_str());
     }

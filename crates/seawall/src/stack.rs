@@ -111,7 +111,7 @@ impl<C, K> ClientStackBuilder<C, K> {
     }
 
     /// What the per-attempt deadline subtracts from the remaining time it writes for the
-    /// next hop; [`deadline`](crate::deadline)'s default unless set.
+    /// next hop; [`deadline`]'s default (5 ms) unless set.
     pub fn margin(mut self, margin: Duration) -> Self {
         self.margin = Some(margin);
         self

@@ -5,7 +5,7 @@ use tower_layer::Layer;
 
 /// The margin subtracted from the remaining time written to outgoing requests, by default:
 /// time for the request to travel and the answer to come back.
-pub const DEFAULT_MARGIN: Duration = Duration::from_millis(5);
+pub(crate) const DEFAULT_MARGIN: Duration = Duration::from_millis(5);
 
 /// Which side of a call the layer sits on; see the [module docs](super).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +116,7 @@ impl DeadlineBuilder {
     }
 
     /// What to subtract from the remaining time written to outgoing requests (clients
-    /// only); [`DEFAULT_MARGIN`] unless set.
+    /// only); 5 ms unless set.
     pub fn margin(mut self, margin: Duration) -> Self {
         self.layer.margin = margin;
         self

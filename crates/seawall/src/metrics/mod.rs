@@ -1,6 +1,6 @@
 //! HTTP server and client metrics per the OpenTelemetry semantic conventions.
 //!
-//! [`HttpMetricsLayer`] records, through the [`metrics`](::metrics) facade, the series that
+//! [`HttpMetricsLayer`] records, through the [`metrics`] facade, the series that
 //! dashboards built for the OpenTelemetry HTTP conventions expect, in their Prometheus form:
 //!
 //! | metric | kind | labels |

@@ -152,6 +152,20 @@ fn seawall_resilience(c: &mut Criterion) {
     );
 }
 
+/// The chaos layer with no fault set, over the same bare service: on the router (in the
+/// observability bench) its few nanoseconds drown in the router's noise.
+#[cfg(feature = "chaos")]
+fn seawall_chaos_idle(c: &mut Criterion) {
+    let idle = seawall::chaos::ChaosLayer::builder()
+        .seed(1)
+        .build()
+        .unwrap();
+    bench_service(c, "seawall/chaos (no fault)", idle.layer(bare()), request);
+}
+
+#[cfg(not(feature = "chaos"))]
+fn seawall_chaos_idle(_: &mut Criterion) {}
+
 /// One breaker shared by one thread, then by two: the closed path must scale, which it
 /// cannot if every call takes a lock. Each iteration is one call on each thread.
 fn breaker_scaling(c: &mut Criterion) {
@@ -184,6 +198,7 @@ criterion_group!(
     peers,
     seawall_layers,
     seawall_resilience,
+    seawall_chaos_idle,
     breaker_scaling
 );
 criterion_main!(benches);

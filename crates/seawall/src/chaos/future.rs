@@ -40,6 +40,7 @@ pin_project! {
 impl<F, E> ResponseFuture<F, E> {
     /// Carries out `injection`, calling the inner service (through `call`) only if the
     /// request goes on to it.
+    #[inline]
     pub(crate) fn new(injection: Option<Injection<E>>, call: impl FnOnce() -> F) -> Self {
         let Some(Injection { delay, end }) = injection else {
             return ResponseFuture {

@@ -16,10 +16,9 @@ use metrics_exporter_prometheus::{
 use crate::error::TelemetryError;
 
 /// Bucket bounds, in seconds, of every histogram whose name ends in `_duration_seconds`: the
-/// OpenTelemetry HTTP semantic conventions' advice, so dashboards built for them fit.
-pub const DURATION_BUCKETS_SECONDS: [f64; 14] = [
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-];
+/// OpenTelemetry HTTP semantic conventions' advice, so dashboards built for them fit. The
+/// same constant as `seawall::metrics::HTTP_DURATION_BUCKETS`, which records them.
+pub use seawall::metrics::HTTP_DURATION_BUCKETS as DURATION_BUCKETS_SECONDS;
 
 /// The suffix that selects [`DURATION_BUCKETS_SECONDS`].
 pub const DURATION_METRIC_SUFFIX: &str = "_duration_seconds";

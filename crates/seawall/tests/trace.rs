@@ -109,12 +109,7 @@ fn service(span: &SpanData) -> String {
 #[tokio::test(start_paused = true)]
 async fn one_request_is_one_trace_across_three_services_with_a_span_per_attempt() {
     install_propagator();
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("seawall-test")));
+    let (subscriber, exporter) = otel_subscriber();
     let _default = tracing::subscriber::set_default(subscriber);
     tracing::callsite::rebuild_interest_cache();
 
@@ -228,19 +223,22 @@ async fn one_request_is_one_trace_across_three_services_with_a_span_per_attempt(
     assert_eq!(c_server[1].status, opentelemetry::trace::Status::Unset);
 }
 
-/// A subscriber that turns `tracing` spans into OpenTelemetry spans, kept in memory.
-fn otel_subscriber() -> impl tracing::Subscriber + Send + Sync {
+/// A subscriber that turns `tracing` spans into OpenTelemetry spans, and the exporter that
+/// keeps them in memory.
+fn otel_subscriber() -> (impl tracing::Subscriber + Send + Sync, InMemorySpanExporter) {
+    let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(InMemorySpanExporter::default())
+        .with_simple_exporter(exporter.clone())
         .build();
-    tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("seawall-test")))
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("seawall-test")));
+    (subscriber, exporter)
 }
 
 #[tokio::test]
 async fn baggage_received_by_a_server_is_sent_on_by_its_clients() {
     install_propagator();
-    let _default = tracing::subscriber::set_default(otel_subscriber());
+    let _default = tracing::subscriber::set_default(otel_subscriber().0);
     tracing::callsite::rebuild_interest_cache();
 
     let sent = Arc::new(std::sync::Mutex::new(None));
@@ -279,7 +277,7 @@ async fn baggage_received_by_a_server_is_sent_on_by_its_clients() {
 #[tokio::test]
 async fn trace_context_round_trips_through_message_headers() {
     install_propagator();
-    let _default = tracing::subscriber::set_default(otel_subscriber());
+    let _default = tracing::subscriber::set_default(otel_subscriber().0);
     tracing::callsite::rebuild_interest_cache();
 
     let mut headers: HashMap<String, String> = HashMap::new();
@@ -298,12 +296,7 @@ async fn trace_context_round_trips_through_message_headers() {
 #[tokio::test]
 async fn a_breaker_rejection_is_marked_on_the_attempt_span() {
     install_propagator();
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("seawall-test")));
+    let (subscriber, exporter) = otel_subscriber();
     let _default = tracing::subscriber::set_default(subscriber);
     tracing::callsite::rebuild_interest_cache();
 

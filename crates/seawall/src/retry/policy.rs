@@ -122,18 +122,33 @@ impl<C> Policy<C> {
     pub(crate) fn may_start(&self, attempt: u32) -> bool {
         let allowed = self.deadline_allows(Duration::ZERO);
         if !allowed {
-            self.telemetry
-                .decision(Decision::GiveUp(GiveUp::DeadlineTooNear));
-            mark_span("seawall.retry.decision", GiveUp::DeadlineTooNear.as_str());
+            self.give_up(attempt, GiveUp::DeadlineTooNear);
+        }
+        allowed
+    }
+
+    /// Counts, marks and logs a failure that is not retried: budget exhaustion at INFO, as
+    /// it means the dependency is failing more than the budget allows; the rest at DEBUG.
+    fn give_up(&self, attempt: u32, give_up: GiveUp) {
+        self.telemetry.decision(Decision::GiveUp(give_up));
+        mark_span("seawall.retry.decision", give_up.as_str());
+        if give_up == GiveUp::BudgetExhausted {
+            tracing::event!(
+                target: "seawall::retry",
+                tracing::Level::INFO,
+                seawall.retry.attempt = attempt,
+                seawall.retry.reason = give_up.as_str(),
+                "retry budget exhausted; not retrying"
+            );
+        } else {
             tracing::event!(
                 target: "seawall::retry",
                 tracing::Level::DEBUG,
                 seawall.retry.attempt = attempt,
-                seawall.retry.reason = GiveUp::DeadlineTooNear.as_str(),
-                "not attempting"
+                seawall.retry.reason = give_up.as_str(),
+                "not retrying"
             );
         }
-        allowed
     }
 
     /// The back-off delays of one more request.
@@ -157,9 +172,9 @@ impl<C> Policy<C> {
             return Decision::Accept;
         }
         let decision = self.decide_failure(attempt, outcome, marked, replayable, delays);
-        self.telemetry.decision(decision);
         match decision {
             Decision::Retry(delay) => {
+                self.telemetry.decision(decision);
                 mark_span("seawall.retry.decision", "retry");
                 tracing::event!(
                     target: "seawall::retry",
@@ -171,26 +186,7 @@ impl<C> Policy<C> {
                     "retrying"
                 );
             }
-            Decision::GiveUp(GiveUp::BudgetExhausted) => {
-                mark_span("seawall.retry.decision", GiveUp::BudgetExhausted.as_str());
-                tracing::event!(
-                    target: "seawall::retry",
-                    tracing::Level::INFO,
-                    seawall.retry.attempt = attempt,
-                    seawall.retry.reason = GiveUp::BudgetExhausted.as_str(),
-                    "retry budget exhausted; not retrying"
-                );
-            }
-            Decision::GiveUp(give_up) => {
-                mark_span("seawall.retry.decision", give_up.as_str());
-                tracing::event!(
-                    target: "seawall::retry",
-                    tracing::Level::DEBUG,
-                    seawall.retry.attempt = attempt,
-                    seawall.retry.reason = give_up.as_str(),
-                    "not retrying"
-                );
-            }
+            Decision::GiveUp(give_up) => self.give_up(attempt, give_up),
             Decision::Accept => {}
         }
         decision

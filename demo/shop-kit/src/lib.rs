@@ -4,11 +4,20 @@
 //! - [`problem`]: `application/problem+json` errors.
 //! - `storage`: sqlx on SQLite (default) or PostgreSQL, one code path, migrations.
 //! - `bus`: the event bus, in-process or RabbitMQ.
+//! - `outbox`: the transactional outbox and the relay that publishes it (`outbox` feature).
+//! - `client`: the service-to-service client wrapped in seawall's layers (`client` feature).
+//! - `server`: health, metrics and admin routes and the server layer stack (`server`).
 
 pub mod config;
 pub mod problem;
 
 #[cfg(feature = "bus")]
 pub mod bus;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "outbox")]
+pub mod outbox;
+#[cfg(feature = "server")]
+pub mod server;
 #[cfg(feature = "storage")]
 pub mod storage;

@@ -1,0 +1,127 @@
+//! The JSON shapes of the products API.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A product as `GET /products/{id}` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// The product id.
+    pub id: Uuid,
+    /// The display name.
+    pub name: String,
+    /// One sentence about the product.
+    pub description: String,
+    /// The price in minor units of `currency` (cents).
+    pub price: i64,
+    /// The ISO 4217 code of the price, such as `EUR`.
+    pub currency: String,
+    /// Units in stock and not reserved.
+    pub stock: i64,
+}
+
+/// A product as a list item of `GET /products`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductSummary {
+    /// The product id.
+    pub id: Uuid,
+    /// The display name.
+    pub name: String,
+    /// The price in minor units of `currency` (cents).
+    pub price: i64,
+    /// The ISO 4217 code of the price.
+    pub currency: String,
+    /// Units in stock and not reserved.
+    pub stock: i64,
+}
+
+/// One page of `GET /products`, ordered by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPage {
+    /// The products of this page.
+    pub items: Vec<ProductSummary>,
+    /// The page size asked for.
+    pub limit: u32,
+    /// How many products come before this page.
+    pub offset: u64,
+    /// How many products there are in all.
+    pub total: u64,
+}
+
+/// Which page of the catalog to list: `?limit=` (1 to [`Page::MAX_LIMIT`], default
+/// [`Page::DEFAULT_LIMIT`]) and `?offset=` (default 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// The page size.
+    pub limit: u32,
+    /// How many products to skip.
+    pub offset: u64,
+}
+
+impl Page {
+    /// The page size when `limit` is not given.
+    pub const DEFAULT_LIMIT: u32 = 20;
+    /// The largest page size.
+    pub const MAX_LIMIT: u32 = 100;
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            limit: Page::DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+/// The body of `POST /products/{id}/reservations`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReserveStock {
+    /// The order the stock is for; one reservation per order and product.
+    pub order_id: Uuid,
+    /// How many units, at least 1.
+    pub quantity: i64,
+}
+
+/// Whether a reservation still holds its stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    /// The stock is held for the order.
+    Reserved,
+    /// The stock was given back.
+    Released,
+}
+
+impl ReservationStatus {
+    /// The value stored in the `status` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReservationStatus::Reserved => "reserved",
+            ReservationStatus::Released => "released",
+        }
+    }
+
+    /// The status stored as `value`, if it is one.
+    pub fn from_column(value: &str) -> Option<Self> {
+        match value {
+            "reserved" => Some(ReservationStatus::Reserved),
+            "released" => Some(ReservationStatus::Released),
+            _ => None,
+        }
+    }
+}
+
+/// Stock held for one order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    /// The order.
+    pub order_id: Uuid,
+    /// The product.
+    pub product_id: Uuid,
+    /// How many units.
+    pub quantity: i64,
+    /// Whether the units are still held.
+    pub status: ReservationStatus,
+}

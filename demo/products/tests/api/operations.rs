@@ -1,0 +1,139 @@
+//! What the service adds around its API: health, metrics, admin state and faults.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use products::catalog::CATALOG;
+use uuid::Uuid;
+
+use crate::common::{ADMIN_TOKEN, TestApp};
+
+fn admin(request: axum::http::request::Builder) -> axum::http::request::Builder {
+    request.header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
+}
+
+async fn health_checks_the_database(app: &TestApp) {
+    let live = app.get("/health/live").await;
+    assert_eq!(live.status, StatusCode::OK);
+
+    let ready = app.get("/health/ready").await;
+    assert_eq!(ready.status, StatusCode::OK, "{ready:?}");
+    assert_eq!(ready.json["checks"]["storage"], "ok");
+
+    app.app.storage().close().await;
+    let closed = app.get("/health/ready").await;
+    closed.assert_problem(StatusCode::SERVICE_UNAVAILABLE);
+    assert!(closed.json["checks"]["storage"].is_string());
+    assert_ne!(closed.json["checks"]["storage"], "ok");
+}
+
+async fn admin_state_reports_the_stock_totals(app: &TestApp) {
+    let product = CATALOG[0].product_id();
+    assert_eq!(
+        app.reserve(product, Uuid::new_v4(), 2).await.status,
+        StatusCode::CREATED
+    );
+
+    let refused = app.get("/admin/state").await;
+    refused.assert_problem(StatusCode::UNAUTHORIZED);
+
+    let state = app
+        .send(
+            admin(Request::get("/admin/state"))
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(state.status, StatusCode::OK, "{state:?}");
+    assert_eq!(state.json["service"], "products");
+    let totals = &state.json["state"];
+    let seeded: i64 = CATALOG.iter().map(|entry| entry.stock).sum();
+    assert_eq!(totals["products"], CATALOG.len());
+    assert_eq!(totals["stock"], seeded - 2);
+    assert_eq!(totals["reservations_reserved"], 1);
+    assert_eq!(totals["quantity_reserved"], 2);
+}
+
+async fn a_product_failure_fault_hits_only_its_product(app: &TestApp) {
+    let failing = CATALOG[0].product_id();
+    let healthy = CATALOG[1].product_id();
+    let put = app
+        .send(
+            admin(Request::put("/admin/faults/productFailure"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(format!(
+                    r#"{{"kind":"abort","status":503,"match":{{"entity":"{failing}"}}}}"#
+                )))
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::CREATED, "{put:?}");
+
+    let hit = app.get(&format!("/products/{failing}")).await;
+    hit.assert_problem(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(hit.json["error_type"], "fault_injected");
+    let reserve = app.reserve(failing, Uuid::new_v4(), 1).await;
+    reserve.assert_problem(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.stock(failing).await, CATALOG[0].stock);
+
+    assert_eq!(
+        app.get(&format!("/products/{healthy}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(app.get("/health/ready").await.status, StatusCode::OK);
+
+    let removed = app
+        .send(
+            admin(Request::delete("/admin/faults/productFailure"))
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&format!("/products/{failing}")).await.status,
+        StatusCode::OK
+    );
+}
+
+async fn metrics_count_api_requests_by_route(app: &TestApp) {
+    assert_eq!(app.get("/products?limit=1").await.status, StatusCode::OK);
+    let metrics = metrics_text(app).await;
+    assert!(
+        metrics.lines().any(
+            |line| line.starts_with("http_server_request_duration_seconds_count")
+                && line.contains(r#"http_route="/products""#)
+                && line.contains(r#"service_name="products""#)
+        ),
+        "{metrics}"
+    );
+}
+
+/// `/metrics` is text, not JSON: read it raw.
+async fn metrics_text(app: &TestApp) -> String {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let response = app
+        .router()
+        .oneshot(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body")
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+crate::on_both_backends!(
+    health_checks_the_database,
+    admin_state_reports_the_stock_totals,
+    a_product_failure_fault_hits_only_its_product,
+    metrics_count_api_requests_by_route,
+);

@@ -1,0 +1,127 @@
+//! [`ServiceScaffold`]: one service's API routes in the server stack, next to its health,
+//! metrics and admin routes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use seawall::chaos::RequestHead;
+
+use super::ServerError;
+use super::admin::{AdminState, admin_router};
+use super::fallback::method_not_allowed;
+use super::health::{Readiness, ReadinessCheck, health_router};
+use super::stack::{ServerStack, ServerStackBuilder};
+use crate::config::{Secret, ServiceConfig};
+
+/// Assembles the whole router of a service from its API routes; see the
+/// [module docs](super) for what it serves.
+///
+/// ```no_run
+/// # async fn example(
+/// #     storage: impl shop_kit::server::ReadinessCheck,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use axum::{Router, routing::get};
+/// use shop_kit::config::{ServiceConfig, ShopService};
+/// use shop_kit::server::{ServiceScaffold, serve};
+///
+/// let config = ServiceConfig::load(ShopService::Products)?;
+/// let api = Router::new().route("/products", get(|| async { "[]" }));
+/// let router = ServiceScaffold::new(&config)
+///     .readiness_check(storage) // a `shop_kit::storage::Storage`
+///     .build(api)?;
+/// serve(router, config.bind, async { /* wait for a signal */ }).await?;
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct ServiceScaffold {
+    service_name: &'static str,
+    admin_token: Secret,
+    stack: ServerStackBuilder,
+    readiness: Readiness,
+    admin_state: Option<Arc<dyn AdminState>>,
+}
+
+impl fmt::Debug for ServiceScaffold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceScaffold")
+            .field("service_name", &self.service_name)
+            .field("stack", &self.stack)
+            .field("readiness", &self.readiness)
+            .field("admin_state", &self.admin_state.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceScaffold {
+    /// A scaffold for `config`'s service, guarded by its admin token, with the default
+    /// limits and no readiness check.
+    pub fn new(config: &ServiceConfig) -> Self {
+        let service_name = config.service.name();
+        ServiceScaffold {
+            service_name,
+            admin_token: config.admin_token.clone(),
+            stack: ServerStack::builder(service_name),
+            readiness: Readiness::new(),
+            admin_state: None,
+        }
+    }
+
+    /// Adds a check to `GET /health/ready`, such as the service's
+    /// `Storage` (with the `storage` feature).
+    pub fn readiness_check(mut self, check: impl ReadinessCheck) -> Self {
+        self.readiness = self.readiness.with_check(check);
+        self
+    }
+
+    /// What `GET /admin/state` reports under `state`.
+    pub fn admin_state(mut self, state: impl AdminState) -> Self {
+        self.admin_state = Some(Arc::new(state));
+        self
+    }
+
+    /// The largest request body accepted; see [`ServerStackBuilder::body_limit`].
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.stack = self.stack.body_limit(bytes);
+        self
+    }
+
+    /// The longest a request may take; see [`ServerStackBuilder::request_timeout`].
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.stack = self.stack.request_timeout(timeout);
+        self
+    }
+
+    /// The entity faults can match on; see [`ServerStackBuilder::fault_entity`].
+    pub fn fault_entity<F>(mut self, extract: F) -> Self
+    where
+        F: Fn(&RequestHead<'_>) -> Option<String> + Send + Sync + 'static,
+    {
+        self.stack = self.stack.fault_entity(extract);
+        self
+    }
+
+    /// Puts `api` in the [`ServerStack`] and adds `/health/*`, `/metrics` and `/admin/*`,
+    /// which stay outside the stack: faults never hit them and they are not in the request
+    /// metrics.
+    ///
+    /// Installs the process-wide Prometheus recorder on first use (shared by every service of
+    /// the process). `api` must not have a fallback, nor routes under `/health`, `/metrics` or
+    /// `/admin`.
+    pub fn build(self, api: Router) -> Result<Router, ServerError> {
+        let metrics =
+            seawall_telemetry::install_prometheus_recorder().map_err(ServerError::Metrics)?;
+        let stack = self.stack.build()?;
+        let operations = health_router(self.readiness)
+            .merge(seawall_telemetry::metrics_router(metrics))
+            .method_not_allowed_fallback(method_not_allowed);
+        let admin = admin_router(
+            self.service_name,
+            self.admin_token,
+            stack.faults(),
+            self.admin_state,
+        );
+        Ok(stack.wrap(api).merge(operations).merge(admin))
+    }
+}

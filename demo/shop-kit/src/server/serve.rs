@@ -1,0 +1,43 @@
+//! Serving a service's router over HTTP/1 until a shutdown signal, then draining.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use super::ServerError;
+
+/// Binds `bind` and serves `router` on it until `shutdown_signal` completes; see [`serve_on`].
+pub async fn serve(
+    router: Router,
+    bind: SocketAddr,
+    shutdown_signal: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let listener = TcpListener::bind(bind)
+        .await
+        .map_err(|source| ServerError::Bind {
+            address: bind,
+            source,
+        })?;
+    serve_on(listener, router, shutdown_signal).await
+}
+
+/// Serves `router` on `listener` until `shutdown_signal` completes.
+///
+/// Graceful: once the signal fires, no new connection is accepted, idle connections are
+/// closed, and the call returns when every request in flight has been answered.
+pub async fn serve_on(
+    listener: TcpListener,
+    router: Router,
+    shutdown_signal: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let address = listener.local_addr().map_err(ServerError::Serve)?;
+    tracing::info!(%address, "listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal)
+        .await
+        .map_err(ServerError::Serve)?;
+    tracing::info!(%address, "stopped after answering every request in flight");
+    Ok(())
+}

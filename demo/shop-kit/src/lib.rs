@@ -7,10 +7,13 @@
 //! - `outbox`: the transactional outbox and the relay that publishes it (`outbox` feature).
 //! - `client`: the service-to-service client wrapped in seawall's layers (`client` feature).
 //! - `server`: health, metrics and admin routes and the server layer stack (`server`).
+//! - `auth`: signed JSON Web Tokens, their issuer and verifier, and the `AuthUser` extractor (`auth`).
 
 pub mod config;
 pub mod problem;
 
+#[cfg(feature = "auth")]
+pub mod auth;
 #[cfg(feature = "bus")]
 pub mod bus;
 #[cfg(feature = "client")]

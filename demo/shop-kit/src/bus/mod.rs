@@ -59,6 +59,7 @@
 //! # }
 //! ```
 
+mod connect;
 mod error;
 mod event;
 mod event_bus;
@@ -69,6 +70,7 @@ mod rabbitmq;
 mod telemetry;
 mod timestamp;
 
+pub use connect::connect;
 pub use error::BusError;
 pub use event::{Event, EventKind, UnknownEventKind};
 pub use event_bus::{EventBus, Subscription};

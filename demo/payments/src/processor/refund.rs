@@ -1,0 +1,93 @@
+//! `POST /payments/{order_id}/refund`: refunding a charged order at most once.
+
+use shop_kit::storage::StorageError;
+use uuid::Uuid;
+
+use super::PaymentProcessor;
+use super::lease_wait::LeaseWait;
+use crate::error::PaymentsError;
+use crate::model::{Payment, PaymentStatus};
+use crate::provider::{ProviderOperation, ProviderOutcome};
+use crate::repository::{Lease, Settlement};
+
+impl PaymentProcessor {
+    /// Refunds the charge of `order_id` unless it was refunded before, and returns the
+    /// refunded payment either way; see the [state machine](super).
+    pub async fn refund(&self, order_id: Uuid) -> Result<Payment, PaymentsError> {
+        let mut wait = LeaseWait::new(self.lease);
+        loop {
+            let stored = self
+                .repository
+                .by_order(order_id)
+                .await?
+                .ok_or(PaymentsError::PaymentNotFound(order_id))?;
+            let payment = stored.payment;
+            let lease = match payment.status {
+                PaymentStatus::Refunded => return Ok(payment),
+                PaymentStatus::Declined => {
+                    return Err(PaymentsError::NotCharged(Box::new(payment)));
+                }
+                PaymentStatus::Pending if !stored.in_flight => {
+                    return Err(PaymentsError::NotCharged(Box::new(payment)));
+                }
+                // A charge in flight: wait for it to end.
+                PaymentStatus::Pending => None,
+                PaymentStatus::Charged => self.repository.take_lease(&payment, self.lease).await?,
+            };
+            match lease {
+                Some(held) => {
+                    if let Some(refunded) = self.call_provider_to_refund(held).await? {
+                        return Ok(refunded);
+                    }
+                }
+                None => {
+                    if !wait.pause().await {
+                        return Err(PaymentsError::InProgress(Box::new(payment)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls the provider under `lease` and records the refund: `Some` refunded payment,
+    /// `None` when the lease was lost meanwhile (nothing recorded), or the refusal or
+    /// unavailability as an error.
+    async fn call_provider_to_refund(
+        &self,
+        lease: Lease,
+    ) -> Result<Option<Payment>, PaymentsError> {
+        let payment = &lease.payment;
+        let provider_ref = payment
+            .provider_ref
+            .clone()
+            .ok_or_else(|| StorageError::Decode {
+                column: "provider_ref".to_owned(),
+                reason: format!("charged payment {} has no provider reference", payment.id),
+            })?;
+        let operation = ProviderOperation::Refund { provider_ref };
+        match self.provider.call(payment.id, operation).await {
+            ProviderOutcome::Approved(reference) => {
+                let settlement = Settlement::Refunded {
+                    refund_ref: reference.0,
+                };
+                Ok(self.repository.settle(&lease, settlement).await?)
+            }
+            ProviderOutcome::Declined { status } => {
+                tracing::warn!(order_id = %payment.order_id, status, "the provider refused a refund");
+                self.repository.release(&lease).await?;
+                Err(PaymentsError::RefundRefused {
+                    payment: Box::new(lease.payment),
+                    status,
+                })
+            }
+            ProviderOutcome::Unavailable { reason } => {
+                tracing::warn!(order_id = %payment.order_id, %reason, "the provider is unavailable for a refund");
+                self.repository.release(&lease).await?;
+                Err(PaymentsError::ProviderUnavailable {
+                    payment: Box::new(lease.payment),
+                    reason,
+                })
+            }
+        }
+    }
+}

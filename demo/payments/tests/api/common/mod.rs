@@ -1,0 +1,294 @@
+//! Running the payments service against a throw-away database, and talking to it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use payments::events::PaymentEvent;
+use payments::provider::ProviderSettings;
+use payments::{App, BuildOptions};
+use serde_json::Value;
+use shop_kit::bus::{Event, EventKind, HandlerError, Subscription};
+use shop_kit::config::{ServiceConfig, ShopService};
+use shop_kit::storage::TestDatabase;
+use sqlx::Row;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+/// The admin token of the test services.
+pub const ADMIN_TOKEN: &str = "payments-test-admin-token";
+
+/// The seed of the provider's fault draws, so probabilistic faults repeat.
+pub const FAULT_SEED: u64 = 20_240_531;
+
+/// The provider timeout of the test services: short, so `paymentSlow` tests are quick.
+pub const PROVIDER_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long to wait for events that take milliseconds; only a hang reaches it.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// How long to keep listening after the expected events, to catch a duplicate.
+const SETTLE: Duration = Duration::from_millis(300);
+
+/// The service on its own database, and every payment event it publishes; the database
+/// goes when this drops.
+pub struct TestApp {
+    pub app: App,
+    events: Arc<Mutex<Vec<Event>>>,
+    _subscription: Subscription,
+    // Dropped after `app`, which holds its pool.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let database = TestDatabase::sqlite().expect("a SQLite test database");
+        TestApp::on(database).await
+    }
+
+    /// `None` when `SHOP_TEST_POSTGRES=skip`.
+    pub async fn postgres() -> Option<TestApp> {
+        let database = TestDatabase::postgres()
+            .await
+            .unwrap_or_else(|error| panic!("{error}"))?;
+        Some(TestApp::on(database).await)
+    }
+
+    async fn on(database: TestDatabase) -> TestApp {
+        let mut config = ServiceConfig::from_sources(
+            ShopService::Payments,
+            [("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)],
+            None,
+        )
+        .expect("test settings");
+        config.database = database.url().clone();
+        let options = BuildOptions {
+            provider: ProviderSettings {
+                timeout: PROVIDER_TIMEOUT,
+                fault_seed: Some(FAULT_SEED),
+            },
+            bus: None,
+        };
+        let app = payments::build_with(&config, options)
+            .await
+            .expect("the service builds");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&events);
+        let subscription = app
+            .bus()
+            .subscribe(
+                "payments-test",
+                &[EventKind::PaymentCompleted, EventKind::PaymentRefunded],
+                Arc::new(move |event: Event| {
+                    let recorded = Arc::clone(&recorded);
+                    async move {
+                        recorded.lock().map_err(HandlerError::new)?.push(event);
+                        Ok(())
+                    }
+                }),
+            )
+            .await
+            .expect("the test consumer subscribes");
+        TestApp {
+            app,
+            events,
+            _subscription: subscription,
+            _database: database,
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        self.app.router()
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        send(self.router(), request).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).expect("a request"))
+            .await
+    }
+
+    pub async fn charge(&self, order: Uuid, user: Uuid, amount: i64) -> Reply {
+        self.send(charge_request(order, user, amount)).await
+    }
+
+    pub async fn refund(&self, order: Uuid) -> Reply {
+        self.send(refund_request(order)).await
+    }
+
+    pub async fn payment_of(&self, order: Uuid) -> Reply {
+        self.get(&format!("/payments?order_id={order}")).await
+    }
+
+    /// Waits until `count` events of `kind` were published, listens a little longer for
+    /// duplicates, and returns their payloads.
+    pub async fn published(&self, kind: EventKind, count: usize) -> Vec<PaymentEvent> {
+        let of_kind = || -> Vec<PaymentEvent> {
+            self.events
+                .lock()
+                .expect("the event log")
+                .iter()
+                .filter(|event| event.kind == kind)
+                .map(|event| event.payload_as().expect("a payment event payload"))
+                .collect()
+        };
+        tokio::time::timeout(PATIENCE, async {
+            while of_kind().len() < count {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{count} {kind} events in time, got {}", of_kind().len()));
+        tokio::time::sleep(SETTLE).await;
+        let events = of_kind();
+        assert_eq!(events.len(), count, "{kind}: {events:?}");
+        events
+    }
+
+    /// The outbox rows of `kind`, read directly.
+    pub async fn outbox_rows(&self, kind: EventKind) -> i64 {
+        sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE kind = $1")
+            .bind(kind.as_str())
+            .fetch_one(self.app.storage().pool())
+            .await
+            .expect("the outbox count")
+            .get("n")
+    }
+
+    /// The payment rows of `order`, read directly.
+    pub async fn payment_rows(&self, order: Uuid) -> i64 {
+        sqlx::query("SELECT COUNT(*) AS n FROM payments WHERE order_id = $1")
+            .bind(order.to_string())
+            .fetch_one(self.app.storage().pool())
+            .await
+            .expect("the payment count")
+            .get("n")
+    }
+
+    /// Every payment row, read directly.
+    pub async fn all_payment_rows(&self) -> i64 {
+        sqlx::query("SELECT COUNT(*) AS n FROM payments")
+            .fetch_one(self.app.storage().pool())
+            .await
+            .expect("the payment count")
+            .get("n")
+    }
+}
+
+pub fn charge_request(order: Uuid, user: Uuid, amount: i64) -> Request<Body> {
+    json_post(
+        "/payments",
+        serde_json::json!({
+            "order_id": order, "user_id": user, "amount": amount, "currency": "EUR"
+        })
+        .to_string(),
+    )
+}
+
+pub fn refund_request(order: Uuid) -> Request<Body> {
+    Request::post(format!("/payments/{order}/refund"))
+        .body(Body::empty())
+        .expect("a request")
+}
+
+pub fn json_post(uri: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .expect("a request")
+}
+
+/// A request with the admin token.
+pub fn admin(request: axum::http::request::Builder) -> axum::http::request::Builder {
+    request.header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
+}
+
+/// A response, its body parsed as JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
+
+impl Reply {
+    /// Asserts the status and that the body is a problem document with that status.
+    #[track_caller]
+    pub fn assert_problem(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(
+            self.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{self:?}"
+        );
+        assert_eq!(self.json["status"], status.as_u16(), "{self:?}");
+        assert!(self.json["title"].is_string(), "{self:?}");
+    }
+
+    /// The payment id of a payment or of a problem about one.
+    #[track_caller]
+    pub fn payment_id(&self) -> String {
+        self.json
+            .get("id")
+            .or_else(|| self.json.get("payment_id"))
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no payment id: {self:?}"))
+            .to_owned()
+    }
+}
+
+pub async fn send(router: Router, request: Request<Body>) -> Reply {
+    let response = router.oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body")
+        .to_bytes();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
+        })
+    };
+    Reply {
+        status,
+        headers,
+        json,
+    }
+}
+
+/// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let app = $crate::common::TestApp::sqlite().await;
+                    super::$scenario(&app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let Some(app) = $crate::common::TestApp::postgres().await else {
+                        return;
+                    };
+                    super::$scenario(&app).await;
+                }
+            )*
+        }
+    };
+}

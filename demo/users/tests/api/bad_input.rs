@@ -1,0 +1,168 @@
+//! Every kind of bad request answers problem+json with the right status, and stores nothing.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use users::BODY_LIMIT;
+
+use crate::common::{TestApp, json_post};
+
+async fn each_broken_rule_is_422_naming_its_field(app: &TestApp) {
+    let long_email = format!("{}@example.com", "a".repeat(250));
+    let cases: [(&str, &str, &str, &str); 14] = [
+        ("username", "ab", "ok@example.com", "long enough"),
+        ("username", &"u".repeat(33), "ok@example.com", "long enough"),
+        ("username", "has space", "ok@example.com", "long enough"),
+        ("username", "émile", "ok@example.com", "long enough"),
+        ("username", "semi;colon", "ok@example.com", "long enough"),
+        ("email", "valid_name", "not-an-email", "long enough"),
+        ("email", "valid_name", "a@localhost", "long enough"),
+        (
+            "email",
+            "valid_name",
+            "Ada <ada@example.com>",
+            "long enough",
+        ),
+        ("email", "valid_name", "", "long enough"),
+        ("email", "valid_name", &long_email, "long enough"),
+        ("password", "valid_name", "ok@example.com", "short"),
+        ("password", "valid_name", "ok@example.com", ""),
+        ("password", "valid_name", "ok@example.com", &"p".repeat(129)),
+        ("username", "", "", ""),
+    ];
+    for (field, username, email, password) in cases {
+        let reply = app.register(username, email, password).await;
+        reply.assert_invalid_field(field);
+    }
+
+    let all_wrong = app.register("x", "y", "z").await;
+    for field in ["username", "email", "password"] {
+        all_wrong.assert_invalid_field(field);
+    }
+    assert_eq!(app.user_count().await, 0);
+}
+
+async fn malformed_or_mistyped_bodies_are_refused(app: &TestApp) {
+    let cases: [(&str, &str, StatusCode, Option<&str>); 9] = [
+        (
+            "malformed JSON",
+            r#"{"username":"#,
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        ("empty body", "", StatusCode::BAD_REQUEST, None),
+        (
+            "not an object",
+            "42",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(""),
+        ),
+        (
+            "username of the wrong type",
+            r#"{"username":42,"email":"a@example.com","password":"long enough"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("username"),
+        ),
+        (
+            "password of the wrong type",
+            r#"{"username":"abc","email":"a@example.com","password":12345678}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("password"),
+        ),
+        (
+            "missing username",
+            r#"{"email":"a@example.com","password":"long enough"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("username"),
+        ),
+        (
+            "missing email",
+            r#"{"username":"abc","password":"long enough"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("email"),
+        ),
+        (
+            "missing password",
+            r#"{"username":"abc","email":"a@example.com"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("password"),
+        ),
+        (
+            "unknown field",
+            r#"{"username":"abc","email":"a@example.com","password":"long enough","admin":true}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("admin"),
+        ),
+    ];
+    for (case, body, status, field) in cases {
+        let reply = app.send(json_post("/users", body)).await;
+        reply.assert_problem(status);
+        if let Some(field) = field {
+            let errors = reply.json["errors"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{case}: {reply:?}"));
+            assert!(
+                errors.iter().any(|error| error["field"] == field),
+                "{case}: {reply:?}"
+            );
+        }
+    }
+
+    let login_missing = app
+        .send(json_post("/auth/login", r#"{"email":"a@example.com"}"#))
+        .await;
+    login_missing.assert_invalid_field("password");
+    let login_malformed = app.send(json_post("/auth/login", "{")).await;
+    login_malformed.assert_problem(StatusCode::BAD_REQUEST);
+
+    let no_content_type = app
+        .send(
+            Request::post("/users")
+                .body(Body::from(
+                    r#"{"username":"abc","email":"a@example.com","password":"long enough"}"#,
+                ))
+                .expect("a request"),
+        )
+        .await;
+    no_content_type.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(app.user_count().await, 0);
+}
+
+async fn bodies_over_the_limit_are_413(app: &TestApp) {
+    let body = format!(
+        r#"{{"username":"abc","email":"a@example.com","password":"{}"}}"#,
+        "p".repeat(BODY_LIMIT + 1)
+    );
+    let declared = app
+        .send(
+            Request::post("/users")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, body.len())
+                .body(Body::from(body.clone()))
+                .expect("a request"),
+        )
+        .await;
+    declared.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+
+    let streamed = app.send(json_post("/users", body.clone())).await;
+    streamed.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+
+    let login = app.send(json_post("/auth/login", body)).await;
+    login.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.user_count().await, 0);
+}
+
+async fn wrong_methods_are_405_and_unknown_paths_404(app: &TestApp) {
+    let get_users = app.get("/users", None).await;
+    get_users.assert_problem(StatusCode::METHOD_NOT_ALLOWED);
+    let get_login = app.get("/auth/login", None).await;
+    get_login.assert_problem(StatusCode::METHOD_NOT_ALLOWED);
+    let unknown = app.get("/accounts", None).await;
+    unknown.assert_problem(StatusCode::NOT_FOUND);
+}
+
+crate::on_both_backends!(
+    each_broken_rule_is_422_naming_its_field,
+    malformed_or_mistyped_bodies_are_refused,
+    bodies_over_the_limit_are_413,
+    wrong_methods_are_405_and_unknown_paths_404,
+);

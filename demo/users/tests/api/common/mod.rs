@@ -1,0 +1,274 @@
+//! Running the users service against a throw-away database, and talking to it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use shop_kit::bus::{Event, EventKind, HandlerError, Subscription};
+use shop_kit::config::{Secret, ServiceConfig, ShopService};
+use shop_kit::storage::TestDatabase;
+use tokio::sync::mpsc;
+use tower::ServiceExt;
+use users::App;
+use uuid::Uuid;
+
+/// The admin token of the test services.
+pub const ADMIN_TOKEN: &str = "users-test-admin-token";
+
+/// The JWT secret of the test services, shared with the verifier of the tests.
+pub const JWT_SECRET: &str = "users-test-jwt-secret-of-at-least-32-bytes";
+
+/// How long to wait for something asynchronous (an event) before failing.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+pub fn jwt_secret() -> Secret {
+    Secret::new(JWT_SECRET)
+}
+
+/// The service on its own database; the database goes when this drops.
+pub struct TestApp {
+    pub app: App,
+    // Dropped after `app`, which holds its pool.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let database = TestDatabase::sqlite().expect("a SQLite test database");
+        TestApp::on(database).await
+    }
+
+    /// `None` when `SHOP_TEST_POSTGRES=skip`.
+    pub async fn postgres() -> Option<TestApp> {
+        let database = TestDatabase::postgres()
+            .await
+            .unwrap_or_else(|error| panic!("{error}"))?;
+        Some(TestApp::on(database).await)
+    }
+
+    async fn on(database: TestDatabase) -> TestApp {
+        let mut config = ServiceConfig::from_sources(
+            ShopService::Users,
+            [
+                ("SHOP_ADMIN_TOKEN", ADMIN_TOKEN),
+                ("SHOP_JWT_SECRET", JWT_SECRET),
+            ],
+            None,
+        )
+        .expect("test settings");
+        config.database = database.url().clone();
+        let app = users::build(&config).await.expect("the service builds");
+        TestApp {
+            app,
+            _database: database,
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        self.app.router()
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        send(self.router(), request).await
+    }
+
+    pub async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
+        let mut request = Request::get(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::empty()).expect("a request"))
+            .await
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Reply {
+        self.send(json_post(
+            "/users",
+            json!({ "username": username, "email": email, "password": password }).to_string(),
+        ))
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.send(json_post(
+            "/auth/login",
+            json!({ "email": email, "password": password }).to_string(),
+        ))
+        .await
+    }
+
+    /// Registers a user and logs in: `(user id, token)`.
+    pub async fn signed_up(&self, username: &str) -> (Uuid, String) {
+        let email = format!("{username}@example.com");
+        let registered = self.register(username, &email, "a good password").await;
+        assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+        let logged_in = self.login(&email, "a good password").await;
+        assert_eq!(logged_in.status, StatusCode::OK, "{logged_in:?}");
+        let token = logged_in.json["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned();
+        (registered.id(), token)
+    }
+
+    /// Subscribes a consumer to `user.created` on the service's bus.
+    pub async fn subscribe_user_created(&self) -> (Subscription, mpsc::UnboundedReceiver<Event>) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let subscription = self
+            .app
+            .bus()
+            .subscribe(
+                "users-test",
+                &[EventKind::UserCreated],
+                Arc::new(move |event: Event| {
+                    let sender = sender.clone();
+                    async move { sender.send(event).map_err(HandlerError::new) }
+                }),
+            )
+            .await
+            .expect("a subscription");
+        (subscription, receiver)
+    }
+
+    /// One column of the user row with `email`, read directly.
+    pub async fn column(&self, email: &str, column: &str) -> String {
+        use sqlx::Row;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {column} FROM users WHERE email = $1"
+        )))
+        .bind(email)
+        .fetch_one(self.app.storage().pool())
+        .await
+        .expect("the user row")
+        .get(column)
+    }
+
+    /// How many users are stored.
+    pub async fn user_count(&self) -> i64 {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.app.storage().pool())
+            .await
+            .expect("a count")
+            .get("n")
+    }
+
+    /// The outbox rows as `(kind, state)`.
+    pub async fn outbox_rows(&self) -> Vec<(String, String)> {
+        use sqlx::Row;
+        sqlx::query("SELECT kind, state FROM outbox ORDER BY position")
+            .fetch_all(self.app.storage().pool())
+            .await
+            .expect("the outbox")
+            .iter()
+            .map(|row| (row.get("kind"), row.get("state")))
+            .collect()
+    }
+}
+
+pub fn json_post(uri: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .expect("a request")
+}
+
+/// A response, its body parsed as JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
+
+impl Reply {
+    /// Asserts the status and that the body is a problem document with that status.
+    #[track_caller]
+    pub fn assert_problem(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(
+            self.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{self:?}"
+        );
+        assert_eq!(self.json["status"], status.as_u16(), "{self:?}");
+        assert!(self.json["title"].is_string(), "{self:?}");
+    }
+
+    /// Asserts a 422 problem whose `errors` name `field`.
+    #[track_caller]
+    pub fn assert_invalid_field(&self, field: &str) {
+        self.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        let errors = self.json["errors"].as_array().expect("an errors list");
+        assert!(
+            errors
+                .iter()
+                .any(|error| error["field"] == field && error["message"].is_string()),
+            "{field}: {self:?}"
+        );
+    }
+
+    /// The `id` member as a UUID.
+    #[track_caller]
+    pub fn id(&self) -> Uuid {
+        self.json["id"]
+            .as_str()
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .unwrap_or_else(|| panic!("no id: {self:?}"))
+    }
+}
+
+pub async fn send(router: Router, request: Request<Body>) -> Reply {
+    let response = router.oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body")
+        .to_bytes();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
+        })
+    };
+    Reply {
+        status,
+        headers,
+        json,
+    }
+}
+
+/// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let app = $crate::common::TestApp::sqlite().await;
+                    super::$scenario(&app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let Some(app) = $crate::common::TestApp::postgres().await else {
+                        return;
+                    };
+                    super::$scenario(&app).await;
+                }
+            )*
+        }
+    };
+}

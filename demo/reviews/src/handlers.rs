@@ -1,0 +1,48 @@
+//! The HTTP handlers of the reviews API; see [`router`](crate::router) for the routes.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use shop_kit::auth::AuthUser;
+use shop_kit::problem::ValidJson;
+
+use crate::error::ReviewsError;
+use crate::model::{Page, PostReview, Review, ReviewPage};
+use crate::repository::PostOutcome;
+use crate::request::ProductIdPath;
+use crate::state::ReviewsState;
+use crate::validation::validate_review;
+
+/// `GET /products/{product_id}/reviews?limit=&offset=`: one page of the product's reviews.
+pub(crate) async fn list_reviews(
+    State(state): State<ReviewsState>,
+    ProductIdPath(product_id): ProductIdPath,
+    page: Page,
+) -> Result<Json<ReviewPage>, ReviewsError> {
+    let reviews = state.repository.page(product_id, page).await?;
+    Ok(Json(ReviewPage {
+        items: reviews.items,
+        limit: page.limit,
+        offset: page.offset,
+        total: reviews.total,
+        average_rating: reviews.average_rating,
+    }))
+}
+
+/// `POST /products/{product_id}/reviews`: validates and stores the caller's review; 201 with
+/// it, 409 when the caller already reviewed the product.
+pub(crate) async fn post_review(
+    State(state): State<ReviewsState>,
+    AuthUser(user_id): AuthUser,
+    ProductIdPath(product_id): ProductIdPath,
+    ValidJson(review): ValidJson<PostReview>,
+) -> Result<(StatusCode, Json<Review>), ReviewsError> {
+    let review = validate_review(review).map_err(ReviewsError::InvalidBody)?;
+    match state.repository.post(product_id, user_id, review).await? {
+        PostOutcome::Created(review) => {
+            tracing::info!(review_id = %review.id, %product_id, "review posted");
+            Ok((StatusCode::CREATED, Json(review)))
+        }
+        PostOutcome::AlreadyReviewed => Err(ReviewsError::AlreadyReviewed),
+    }
+}

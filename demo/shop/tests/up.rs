@@ -1,0 +1,211 @@
+//! `shop up`'s assembly on free ports in a temporary data directory: every service answers,
+//! a token from users is accepted by reviews, `user.created` reaches notifications, and the
+//! shutdown returns cleanly.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use shop::assembly::{Assembly, RunError};
+use shop::service::Service;
+use shop::settings::UpSettings;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+/// A directory under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let path = std::env::temp_dir().join(format!("shop-up-test-{}", uuid_like()));
+        std::fs::create_dir_all(&path).expect("create the temporary data directory");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// A port free right now on 127.0.0.1.
+fn free_address() -> SocketAddr {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
+    listener.local_addr().expect("local address")
+}
+
+/// Settings with every service on a free port, so tests never touch the real 808x ports.
+fn test_settings(data_dir: &TempDir) -> UpSettings {
+    Service::all().iter().fold(
+        UpSettings::from_env::<&str, &str>(data_dir.0.clone(), []).expect("settings"),
+        |settings, &service| settings.with_bind(service, free_address()),
+    )
+}
+
+/// One HTTP/1.1 request with `Connection: close`; the status and the JSON body (`Null` if
+/// empty or not JSON).
+async fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    let body = body.map(|body| body.to_string()).unwrap_or_default();
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{authorization}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(format!("{head}{body}").as_bytes())
+        .await
+        .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("receive");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .expect("a status line");
+    let body = response
+        .split_once("\r\n\r\n")
+        .and_then(|(_, body)| serde_json::from_str(body).ok())
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Asks until `check` holds for the answer, for at most 10 seconds.
+async fn eventually(
+    address: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+    check: impl Fn(u16, &Value) -> bool,
+) -> (u16, Value) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = match TcpStream::connect(address).await {
+            Ok(_) => Some(request(address, "GET", path, token, None).await),
+            Err(_) => None,
+        };
+        match answer {
+            Some((status, body)) if check(status, &body) => return (status, body),
+            last if tokio::time::Instant::now() >= deadline => {
+                panic!("GET {address}{path} never passed the check; last answer {last:?}")
+            }
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+fn address_of(services: &[(Service, SocketAddr)], wanted: Service) -> SocketAddr {
+    services
+        .iter()
+        .find(|(service, _)| *service == wanted)
+        .map(|(_, address)| *address)
+        .expect("the service runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_runs_every_service_together_and_stops_cleanly() {
+    let data_dir = TempDir::new();
+    let assembly = Assembly::up(&test_settings(&data_dir))
+        .await
+        .expect("built");
+    let services = assembly.services();
+    assert_eq!(services.len(), Service::all().len());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn(assembly.run(async move {
+        let _ = stopped.await;
+    }));
+
+    for &(service, address) in &services {
+        eventually(address, "/health/live", None, |status, _| status == 200).await;
+        let (status, body) = request(address, "GET", "/health/ready", None, None).await;
+        assert_eq!(status, 200, "{service} is not ready: {body}");
+    }
+
+    let users = address_of(&services, Service::Users);
+    let (status, user) = request(
+        users,
+        "POST",
+        "/users",
+        None,
+        Some(json!({"username": "up_tester", "email": "up@example.com", "password": "a long enough password"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    let (status, login) = request(
+        users,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"email": "up@example.com", "password": "a long enough password"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().expect("a token");
+
+    let product_id = "0190c1f4-7a5e-7000-8000-000000000001";
+    let (status, review) = request(
+        address_of(&services, Service::Reviews),
+        "POST",
+        &format!("/products/{product_id}/reviews"),
+        Some(token),
+        Some(json!({"rating": 5, "text": "Works in one process."})),
+    )
+    .await;
+    assert_eq!(status, 201, "reviews refused the users token: {review}");
+    assert_eq!(review["user_id"], user["id"]);
+
+    let (_, inbox) = eventually(
+        address_of(&services, Service::Notifications),
+        "/notifications",
+        Some(token),
+        |status, body| status == 200 && body["total"].as_u64() >= Some(1),
+    )
+    .await;
+    assert_eq!(inbox["items"][0]["kind"], "user.created", "{inbox}");
+
+    stop.send(()).expect("the assembly still runs");
+    let outcome = tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("shut down in time")
+        .expect("the task did not panic");
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_taken_port_is_named_with_its_service() {
+    let data_dir = TempDir::new();
+    let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
+    let address = taken.local_addr().expect("local address");
+    let settings = test_settings(&data_dir).with_bind(Service::Reviews, address);
+
+    let error = Assembly::up(&settings)
+        .await
+        .expect_err("the port is taken");
+    assert!(
+        matches!(&error, RunError::Listen { service: Service::Reviews, address: a, .. } if *a == address),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("reviews") && message.contains(&address.port().to_string()),
+        "{message}"
+    );
+}

@@ -12,14 +12,6 @@ pub enum NotificationsError {
     /// The `{id}` of the path is not a UUID: 400.
     #[error("the notification id is not a UUID")]
     InvalidId,
-    /// A query parameter is not valid: 400.
-    #[error("invalid query parameter {parameter}: {reason}")]
-    InvalidQuery {
-        /// The parameter.
-        parameter: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
     /// The caller has no notification with this id (unknown or another user's): 404.
     #[error("no notification {0}")]
     NotFound(Uuid),
@@ -33,10 +25,6 @@ impl From<NotificationsError> for Problem {
         match error {
             NotificationsError::InvalidId => {
                 Problem::bad_request("the notification id in the path is not a UUID")
-            }
-            NotificationsError::InvalidQuery { parameter, reason } => {
-                Problem::bad_request(format!("query parameter `{parameter}` {reason}"))
-                    .with_extension("parameter", parameter)
             }
             NotificationsError::NotFound(id) => Problem::not_found(format!("no notification {id}")),
             NotificationsError::Storage(error) => Problem::from(error),

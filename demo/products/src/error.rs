@@ -15,14 +15,6 @@ pub const RESERVATION_CONFLICT_PROBLEM: &str = "urn:shop:problem:reservation-con
 /// A products request that cannot be answered with what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ProductsError {
-    /// A query parameter is not valid: 400.
-    #[error("invalid query parameter {parameter}: {reason}")]
-    InvalidQuery {
-        /// The parameter.
-        parameter: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
     /// A path segment that must be a UUID is not one: 400.
     #[error("{segment} is not a UUID")]
     InvalidId {
@@ -63,10 +55,6 @@ pub enum ProductsError {
 impl From<ProductsError> for Problem {
     fn from(error: ProductsError) -> Self {
         match error {
-            ProductsError::InvalidQuery { parameter, reason } => {
-                Problem::bad_request(format!("query parameter `{parameter}` {reason}"))
-                    .with_extension("parameter", parameter)
-            }
             ProductsError::InvalidId { segment } => {
                 Problem::bad_request(format!("the {segment} in the path is not a UUID"))
             }

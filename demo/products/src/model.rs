@@ -48,31 +48,9 @@ pub struct ProductPage {
     pub total: u64,
 }
 
-/// Which page of the catalog to list: `?limit=` (1 to [`Page::MAX_LIMIT`], default
-/// [`Page::DEFAULT_LIMIT`]) and `?offset=` (default 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    /// The page size.
-    pub limit: u32,
-    /// How many products to skip.
-    pub offset: u64,
-}
-
-impl Page {
-    /// The page size when `limit` is not given.
-    pub const DEFAULT_LIMIT: u32 = 20;
-    /// The largest page size.
-    pub const MAX_LIMIT: u32 = 100;
-}
-
-impl Default for Page {
-    fn default() -> Self {
-        Page {
-            limit: Page::DEFAULT_LIMIT,
-            offset: 0,
-        }
-    }
-}
+/// Which page of the catalog to list: `?limit=` and `?offset=`, read and checked by the shared
+/// [`shop_kit::paging`] extractor.
+pub use shop_kit::paging::Page;
 
 /// The body of `POST /products/{id}/reservations`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

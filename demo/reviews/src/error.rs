@@ -13,14 +13,6 @@ pub enum ReviewsError {
     /// The `{product_id}` of the path is not a UUID: 400.
     #[error("the product id is not a UUID")]
     InvalidId,
-    /// A query parameter is not valid: 400.
-    #[error("invalid query parameter {parameter}: {reason}")]
-    InvalidQuery {
-        /// The parameter.
-        parameter: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
     /// The body is JSON of the right shape whose values break the rules: 422.
     #[error("invalid request: {0:?}")]
     InvalidBody(Vec<FieldError>),
@@ -37,10 +29,6 @@ impl From<ReviewsError> for Problem {
         match error {
             ReviewsError::InvalidId => {
                 Problem::bad_request("the product id in the path is not a UUID")
-            }
-            ReviewsError::InvalidQuery { parameter, reason } => {
-                Problem::bad_request(format!("invalid query parameter {parameter}: {reason}"))
-                    .with_extension("parameter", parameter)
             }
             ReviewsError::InvalidBody(errors) => {
                 Problem::unprocessable_entity("the request is not valid").with_field_errors(errors)

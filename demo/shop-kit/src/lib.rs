@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: settings from environment variables and an optional TOML file.
 //! - [`problem`]: `application/problem+json` errors.
+//! - [`paging`]: `?limit=&offset=` paging and its extractor, refusing bad values with a 400 problem.
 //! - `storage`: sqlx on SQLite (default) or PostgreSQL, one code path, migrations.
 //! - `bus`: the event bus, in-process or RabbitMQ.
 //! - `outbox`: the transactional outbox and the relay that publishes it (`outbox` feature).
@@ -10,6 +11,7 @@
 //! - `auth`: signed JSON Web Tokens, their issuer and verifier, and the `AuthUser` extractor (`auth`).
 
 pub mod config;
+pub mod paging;
 pub mod problem;
 
 #[cfg(feature = "auth")]

@@ -125,7 +125,8 @@ async fn concurrent_deliveries_record_one_notification(app: &TestApp) {
     assert_eq!(app.inbox(ada).await["total"], 1);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     concurrent_deliveries_record_one_notification,
     each_kind_lands_in_its_users_inbox,
     a_redelivered_event_makes_one_notification,

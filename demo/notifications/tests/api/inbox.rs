@@ -116,7 +116,8 @@ async fn pages_are_bounded_and_newest_first(app: &TestApp) {
     assert_eq!(maximum.status, StatusCode::OK);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     a_user_sees_and_marks_only_their_own,
     no_valid_token_is_401,
     pages_are_bounded_and_newest_first,

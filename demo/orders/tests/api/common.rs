@@ -6,7 +6,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use orders::OrdersDeps;
 use payments::BuildOptions;
 use payments::provider::ProviderSettings;
@@ -19,8 +18,11 @@ use shop_kit::bus::{
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
 use uuid::Uuid;
+
+pub use shop_testing::Reply;
+/// Lenient: an answer that is not JSON (a plain-text error) becomes a JSON string.
+pub use shop_testing::send_lenient as send;
 
 /// How long to wait for something that takes milliseconds; only a hang reaches it.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -31,13 +33,6 @@ const SETTLE: Duration = Duration::from_millis(300);
 /// A product of the seeded catalog (a harbour lantern: 4900 EUR cents, 40 in stock).
 pub fn lantern() -> Uuid {
     CATALOG[0].product_id()
-}
-
-/// An answer: its status and JSON body.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub body: Value,
 }
 
 /// Products and payments served on 127.0.0.1, their databases, and the shared bus.
@@ -156,7 +151,7 @@ impl Shop {
         )
         .await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        reply.body["stock"].as_i64().expect("a stock")
+        reply.json["stock"].as_i64().expect("a stock")
     }
 
     /// The order's payment, as the payments service reports it.
@@ -240,24 +235,6 @@ impl Orders {
             .expect("a request");
         send(self.app.router(), request).await
     }
-}
-
-pub async fn send(router: Router, request: Request<Body>) -> Reply {
-    let response = router.oneshot(request).await.expect("an answer");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-    };
-    Reply { status, body }
 }
 
 /// Waits until `condition` holds, or panics after a while.

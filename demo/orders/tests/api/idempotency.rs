@@ -18,8 +18,8 @@ async fn a_repeated_key_returns_the_same_order_charged_once() {
 
     assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
     assert_eq!(again.status, StatusCode::CREATED, "{again:?}");
-    assert_eq!(first.body["id"], again.body["id"]);
-    assert_eq!(again.body["status"], "completed");
+    assert_eq!(first.json["id"], again.json["id"]);
+    assert_eq!(again.json["status"], "completed");
     assert_eq!(shop.payments.provider_calls().charges, 1);
     assert_eq!(shop.stock(lantern()).await, 38);
     shop.published(EventKind::OrderCompleted, 1).await;
@@ -28,9 +28,9 @@ async fn a_repeated_key_returns_the_same_order_charged_once() {
         .place(Uuid::new_v4(), lantern(), 2, Some("checkout-1"))
         .await;
     assert_eq!(other_user.status, StatusCode::CREATED);
-    assert_ne!(other_user.body["id"], first.body["id"]);
+    assert_ne!(other_user.json["id"], first.json["id"]);
     let other_key = orders.place(user, lantern(), 2, Some("checkout-2")).await;
-    assert_ne!(other_key.body["id"], first.body["id"]);
+    assert_ne!(other_key.json["id"], first.json["id"]);
     assert_eq!(shop.payments.provider_calls().charges, 3);
 }
 
@@ -50,7 +50,7 @@ async fn a_repeated_key_of_a_failed_order_answers_the_same_failure() {
 
     assert_eq!(first.status, StatusCode::PAYMENT_REQUIRED, "{first:?}");
     assert_eq!(again.status, StatusCode::PAYMENT_REQUIRED, "{again:?}");
-    assert_eq!(first.body["order_id"], again.body["order_id"]);
+    assert_eq!(first.json["order_id"], again.json["order_id"]);
     shop.published(EventKind::OrderCancelled, 1).await;
 }
 

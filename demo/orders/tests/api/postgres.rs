@@ -25,13 +25,13 @@ async fn orders_complete_cancel_and_dedupe_on_postgres() {
     let short = orders.place(user, lantern(), 39, None).await;
 
     assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
-    assert_eq!(first.body["id"], again.body["id"]);
+    assert_eq!(first.json["id"], again.json["id"]);
     assert_eq!(short.status, StatusCode::CONFLICT, "{short:?}");
     assert_eq!(shop.stock(lantern()).await, 38);
     assert_eq!(shop.payments.provider_calls().charges, 1);
-    let id = first.body["id"].as_str().expect("an id");
+    let id = first.json["id"].as_str().expect("an id");
     let read = orders.get(user, id).await;
-    assert_eq!(read.body, first.body);
+    assert_eq!(read.json, first.json);
     shop.published(EventKind::OrderCompleted, 1).await;
     shop.published(EventKind::OrderCancelled, 1).await;
 }

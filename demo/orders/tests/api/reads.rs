@@ -12,19 +12,19 @@ async fn a_user_reads_their_own_order_and_no_one_else_s() {
     let orders = shop.orders().await;
     let owner = Uuid::new_v4();
     let placed = orders.place(owner, lantern(), 1, None).await;
-    let id = placed.body["id"].as_str().expect("an id");
+    let id = placed.json["id"].as_str().expect("an id");
 
     let own = orders.get(owner, id).await;
     assert_eq!(own.status, StatusCode::OK, "{own:?}");
-    assert_eq!(own.body, placed.body);
+    assert_eq!(own.json, placed.json);
 
     let other = orders.get(Uuid::new_v4(), id).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND, "{other:?}");
     let unknown = orders.get(owner, &Uuid::new_v4().to_string()).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        other.body["detail"].is_string(),
-        unknown.body["detail"].is_string()
+        other.json["detail"].is_string(),
+        unknown.json["detail"].is_string()
     );
     assert_eq!(
         orders.get(owner, "not-a-uuid").await.status,

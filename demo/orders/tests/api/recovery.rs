@@ -83,7 +83,7 @@ async fn an_interrupted_saga_is_compensated_at_start_up() {
 
     let id = order.to_string();
     eventually("the order is cancelled", || async {
-        orders.get(user, &id).await.body["status"] == "cancelled"
+        orders.get(user, &id).await.json["status"] == "cancelled"
     })
     .await;
     eventually("the recovery task ends", || async {
@@ -96,7 +96,7 @@ async fn an_interrupted_saga_is_compensated_at_start_up() {
         cancelled[0],
         serde_json::json!({"order_id": order, "user_id": user, "reason": "interrupted"})
     );
-    let log = orders.get(user, &id).await.body;
+    let log = orders.get(user, &id).await.json;
     let compensated = log["steps"]
         .as_array()
         .expect("steps")
@@ -130,7 +130,7 @@ async fn an_interrupted_saga_that_charged_is_confirmed_at_start_up() {
 
     let id = order.to_string();
     eventually("the order is completed", || async {
-        orders.get(user, &id).await.body["status"] == "completed"
+        orders.get(user, &id).await.json["status"] == "completed"
     })
     .await;
     assert_eq!(shop.stock(lantern()).await, 37);

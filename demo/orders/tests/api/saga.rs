@@ -37,7 +37,7 @@ async fn an_order_reserves_charges_and_completes() {
     let reply = orders.place(user, lantern(), 2, None).await;
 
     assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
-    let order = &reply.body;
+    let order = &reply.json;
     assert_eq!(order["status"], "completed");
     assert_eq!(order["product_id"], lantern().to_string());
     assert_eq!(order["quantity"], 2);
@@ -58,8 +58,8 @@ async fn an_order_reserves_charges_and_completes() {
     assert_eq!(shop.stock(lantern()).await, 38);
     let payment = shop.payment(id).await;
     assert_eq!(payment.status, StatusCode::OK);
-    assert_eq!(payment.body["status"], "charged");
-    assert_eq!(payment.body["amount"], 9800);
+    assert_eq!(payment.json["status"], "charged");
+    assert_eq!(payment.json["amount"], 9800);
     assert_eq!(shop.payments.provider_calls().charges, 1);
     let completed = shop.published(EventKind::OrderCompleted, 1).await;
     assert_eq!(
@@ -77,9 +77,9 @@ async fn out_of_stock_is_409_with_nothing_reserved_or_charged() {
     let reply = orders.place(user, lantern(), 41, None).await;
 
     assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
-    assert_eq!(reply.body["failure_reason"], "out_of_stock");
-    assert_eq!(reply.body["order_status"], "cancelled");
-    let id = reply.body["order_id"].as_str().expect("an order id");
+    assert_eq!(reply.json["failure_reason"], "out_of_stock");
+    assert_eq!(reply.json["order_status"], "cancelled");
+    let id = reply.json["order_id"].as_str().expect("an order id");
     assert_eq!(shop.stock(lantern()).await, 40);
     assert_eq!(shop.payment(id).await.status, StatusCode::NOT_FOUND);
     assert_eq!(shop.payments.provider_calls().charges, 0);
@@ -104,17 +104,17 @@ async fn a_declined_payment_is_402_and_releases_the_stock() {
     let reply = orders.place(user, lantern(), 3, None).await;
 
     assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED, "{reply:?}");
-    assert_eq!(reply.body["failure_reason"], "payment_declined");
-    let id = reply.body["order_id"].as_str().expect("an order id");
+    assert_eq!(reply.json["failure_reason"], "payment_declined");
+    let id = reply.json["order_id"].as_str().expect("an order id");
     assert_eq!(shop.stock(lantern()).await, 40);
     let order = orders.get(user, id).await;
-    assert_eq!(order.body["status"], "cancelled");
-    assert!(logged(&order.body, "charge", "failed"), "{order:?}");
+    assert_eq!(order.json["status"], "cancelled");
+    assert!(logged(&order.json, "charge", "failed"), "{order:?}");
     assert!(
-        logged(&order.body, "reserve_stock", "compensated"),
+        logged(&order.json, "reserve_stock", "compensated"),
         "{order:?}"
     );
-    assert!(logged(&order.body, "charge", "compensated"), "{order:?}");
+    assert!(logged(&order.json, "charge", "compensated"), "{order:?}");
     let cancelled = shop.published(EventKind::OrderCancelled, 1).await;
     assert_eq!(cancelled[0]["reason"], "payment_declined");
 }
@@ -132,8 +132,8 @@ async fn unreachable_payments_is_503_and_releases_the_stock() {
     let reply = orders.place(user, lantern(), 1, None).await;
 
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{reply:?}");
-    assert_eq!(reply.body["failure_reason"], "unavailable");
-    assert_eq!(reply.body["order_status"], "cancelled");
+    assert_eq!(reply.json["failure_reason"], "unavailable");
+    assert_eq!(reply.json["order_status"], "cancelled");
     assert_eq!(shop.stock(lantern()).await, 40);
     assert_eq!(shop.payments.provider_calls().charges, 0);
     let cancelled = shop.published(EventKind::OrderCancelled, 1).await;
@@ -148,6 +148,6 @@ async fn an_unknown_product_is_404_and_cancelled() {
     let reply = orders.place(Uuid::new_v4(), Uuid::new_v4(), 1, None).await;
 
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{reply:?}");
-    assert_eq!(reply.body["failure_reason"], "product_not_found");
+    assert_eq!(reply.json["failure_reason"], "product_not_found");
     shop.published(EventKind::OrderCancelled, 1).await;
 }

@@ -223,7 +223,8 @@ async fn wrong_methods_are_405_and_unknown_paths_404(app: &TestApp) {
     unknown.assert_problem(StatusCode::NOT_FOUND);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     bad_charge_bodies_are_refused,
     bodies_over_the_limit_are_413,
     bad_and_unknown_order_ids_are_400_and_404,

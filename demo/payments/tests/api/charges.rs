@@ -9,7 +9,7 @@ use payments::{PAYMENT_CONFLICT_PROBLEM, PAYMENT_IN_PROGRESS_PROBLEM};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{TestApp, charge_request, json_post, send};
+use crate::common::{PaymentReply, TestApp, charge_request, json_post, send};
 
 async fn a_charge_is_201_with_one_event(app: &TestApp) {
     let (order, user) = (Uuid::new_v4(), Uuid::new_v4());
@@ -175,7 +175,8 @@ async fn a_lease_left_by_a_dead_request_blocks_its_order_until_it_expires(app: &
     app.published(EventKind::PaymentCompleted, 1).await;
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     a_lease_left_by_a_dead_request_blocks_its_order_until_it_expires,
     a_charge_is_201_with_one_event,
     charging_again_returns_the_same_payment_and_charges_once,

@@ -13,7 +13,7 @@ use payments::{PAYMENT_DECLINED_PROBLEM, PROVIDER_UNAVAILABLE_PROBLEM};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{PROVIDER_TIMEOUT, TestApp, admin};
+use crate::common::{PROVIDER_TIMEOUT, PaymentReply, TestApp, admin};
 
 async fn payment_failure_at_100_percent_is_402_without_an_event(app: &TestApp) {
     let user = Uuid::new_v4();
@@ -221,7 +221,8 @@ async fn payment_slow_beyond_the_timeout_is_503_and_within_it_succeeds(app: &Tes
     app.published(EventKind::PaymentCompleted, 1).await;
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     payment_failure_at_100_percent_is_402_without_an_event,
     payment_failure_at_30_percent_declines_about_30_percent,
     payment_unreachable_is_503_and_a_later_retry_charges_once,

@@ -124,7 +124,8 @@ async fn metrics_count_api_requests_by_route(app: &TestApp) {
     );
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     health_checks_the_database_without_the_admin_token,
     admin_routes_need_the_token,
     admin_faults_are_the_providers_and_state_counts_payments,

@@ -8,7 +8,7 @@ use seawall::chaos::{FaultSpec, MatchSpec};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{TestApp, refund_request, send};
+use crate::common::{PaymentReply, TestApp, refund_request, send};
 
 async fn refunding_once_publishes_one_event_and_again_the_same_answer(app: &TestApp) {
     let (order, user) = (Uuid::new_v4(), Uuid::new_v4());
@@ -121,7 +121,8 @@ async fn a_refund_the_provider_refuses_is_502_and_can_be_retried(app: &TestApp) 
     app.published(EventKind::PaymentRefunded, 1).await;
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     a_refund_the_provider_refuses_is_502_and_can_be_retried,
     refunding_once_publishes_one_event_and_again_the_same_answer,
     ten_concurrent_refunds_refund_once,

@@ -201,7 +201,8 @@ async fn wrong_methods_are_405_and_unknown_paths_404(app: &TestApp) {
     unknown.assert_problem(StatusCode::NOT_FOUND);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     bad_reservation_bodies_are_refused,
     bodies_over_the_limit_are_413,
     bad_ids_in_paths_are_400_and_unknown_ones_404,

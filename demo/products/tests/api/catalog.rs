@@ -127,7 +127,8 @@ async fn unknown_product_is_404_and_bad_id_is_400(app: &TestApp) {
     nested_unknown.assert_problem(StatusCode::NOT_FOUND);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     seed_has_every_catalog_product_with_its_stable_id,
     seeding_again_adds_nothing_and_keeps_the_stock,
     pages_are_bounded_ordered_and_disjoint,

@@ -131,7 +131,8 @@ async fn metrics_text(app: &TestApp) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8")
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     health_checks_the_database,
     admin_state_reports_the_stock_totals,
     a_product_failure_fault_hits_only_its_product,

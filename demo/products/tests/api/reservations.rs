@@ -202,7 +202,8 @@ async fn concurrent_releases_give_the_stock_back_once(app: &TestApp) {
     assert_eq!(app.stock(soap).await, initial);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     reserving_twice_for_one_order_takes_the_stock_once,
     short_stock_is_409_and_changes_nothing,
     fifty_concurrent_orders_for_ten_units_sell_exactly_ten,

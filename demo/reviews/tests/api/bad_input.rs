@@ -66,7 +66,8 @@ async fn oversized_and_non_json_bodies_are_refused(app: &TestApp) {
     assert_eq!(app.review_count().await, 0);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     malformed_or_mistyped_bodies_are_refused,
     oversized_and_non_json_bodies_are_refused,
 );

@@ -84,7 +84,8 @@ async fn a_product_id_that_is_not_a_uuid_is_400(app: &TestApp) {
         .assert_problem(StatusCode::BAD_REQUEST);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     an_unreviewed_product_has_an_empty_page,
     pages_hold_one_products_reviews_newest_first,
     bad_paging_is_400,

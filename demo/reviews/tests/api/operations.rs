@@ -39,7 +39,8 @@ async fn admin_state_counts_the_reviews(app: &TestApp) {
     assert_eq!(state.json["state"]["reviews"], 1);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     readiness_checks_the_database,
     admin_state_counts_the_reviews
 );

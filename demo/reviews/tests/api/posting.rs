@@ -116,7 +116,8 @@ async fn ratings_and_texts_out_of_bounds_are_422(app: &TestApp) {
     }
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     a_posted_review_is_listed,
     a_user_reviews_a_product_once,
     concurrent_posts_store_one_review,

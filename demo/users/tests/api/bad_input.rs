@@ -160,7 +160,8 @@ async fn wrong_methods_are_405_and_unknown_paths_404(app: &TestApp) {
     unknown.assert_problem(StatusCode::NOT_FOUND);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     each_broken_rule_is_422_naming_its_field,
     malformed_or_mistyped_bodies_are_refused,
     bodies_over_the_limit_are_413,

@@ -57,7 +57,8 @@ async fn wrong_password_and_unknown_email_get_the_same_401(app: &TestApp) {
     assert_eq!(headers(&wrong_password), headers(&unknown_email));
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     login_answers_a_token_for_the_user,
     wrong_password_and_unknown_email_get_the_same_401,
 );

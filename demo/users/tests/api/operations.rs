@@ -38,4 +38,8 @@ async fn admin_state_counts_the_users(app: &TestApp) {
     assert_eq!(state.json["state"]["users"], 1);
 }
 
-crate::on_both_backends!(readiness_checks_the_database, admin_state_counts_the_users);
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
+    readiness_checks_the_database,
+    admin_state_counts_the_users
+);

@@ -86,7 +86,8 @@ async fn a_bad_id_is_400_and_a_vanished_user_404(app: &TestApp) {
     reply.assert_problem(StatusCode::NOT_FOUND);
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     a_user_sees_their_own_profile,
     another_users_profile_is_403,
     without_a_valid_token_the_profile_is_401,

@@ -150,7 +150,8 @@ async fn the_stored_hash_is_argon2id_and_not_the_password(app: &TestApp) {
     assert_eq!(app.column("turing@example.com", "username").await, "turing");
 }
 
-crate::on_both_backends!(
+shop_testing::on_both_backends!(
+    crate::common::TestApp,
     registering_answers_201_and_publishes_user_created_once,
     a_taken_email_is_409_in_any_case,
     concurrent_registrations_of_one_email_create_one_user,

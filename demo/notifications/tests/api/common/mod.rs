@@ -4,18 +4,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode};
 use notifications::App;
 use serde_json::{Value, json};
 use shop_kit::auth::TokenIssuer;
 use shop_kit::bus::{Event, EventKind, InProcessBus, InProcessConfig};
 use shop_kit::config::{Secret, ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
-use tower::ServiceExt;
 use uuid::Uuid;
+
+pub use shop_testing::{Reply, send};
 
 /// The JWT secret of the test services.
 pub const JWT_SECRET: &str = "notifications-test-jwt-secret-of-32-bytes+";
@@ -152,86 +151,7 @@ pub fn event_for(kind: EventKind, user_id: Uuid) -> Event {
 }
 
 fn request(builder: axum::http::request::Builder, token: Option<&str>) -> Request<Body> {
-    let builder = match token {
-        Some(token) => builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
-        None => builder,
-    };
-    builder.body(Body::empty()).expect("a request")
-}
-
-/// A response, its body parsed as JSON (`Null` when empty).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub content_type: Option<String>,
-    pub json: Value,
-}
-
-impl Reply {
-    /// Asserts the status and that the body is a problem document with that status.
-    #[track_caller]
-    pub fn assert_problem(&self, status: StatusCode) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.content_type.as_deref(),
-            Some("application/problem+json"),
-            "{self:?}"
-        );
-        assert_eq!(self.json["status"], status.as_u16(), "{self:?}");
-    }
-}
-
-pub async fn send(router: Router, request: Request<Body>) -> Reply {
-    let response = router.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("the body")
-        .to_bytes();
-    let json = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
-        })
-    };
-    Reply {
-        status,
-        content_type,
-        json,
-    }
-}
-
-/// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = $crate::common::TestApp::sqlite().await;
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = $crate::common::TestApp::postgres().await else {
-                        return;
-                    };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
+    shop_testing::bearer(builder, token)
+        .body(Body::empty())
+        .expect("a request")
 }

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{Request, header};
 use payments::events::PaymentEvent;
 use payments::provider::ProviderSettings;
 use payments::{App, BuildOptions};
@@ -15,8 +14,9 @@ use shop_kit::bus::{Event, EventKind, HandlerError, Subscription};
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
 use sqlx::Row;
-use tower::ServiceExt;
 use uuid::Uuid;
+
+pub use shop_testing::{Reply, json_post, send};
 
 /// The admin token of the test services.
 pub const ADMIN_TOKEN: &str = "payments-test-admin-token";
@@ -196,43 +196,20 @@ pub fn refund_request(order: Uuid) -> Request<Body> {
         .expect("a request")
 }
 
-pub fn json_post(uri: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .expect("a request")
-}
-
 /// A request with the admin token.
 pub fn admin(request: axum::http::request::Builder) -> axum::http::request::Builder {
     request.header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
 }
 
-/// A response, its body parsed as JSON (`Null` when empty).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub json: Value,
+/// The payments-specific reading of a [`Reply`].
+pub trait PaymentReply {
+    /// The payment id of a payment or of a problem about one.
+    fn payment_id(&self) -> String;
 }
 
-impl Reply {
-    /// Asserts the status and that the body is a problem document with that status.
+impl PaymentReply for Reply {
     #[track_caller]
-    pub fn assert_problem(&self, status: StatusCode) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.headers[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{self:?}"
-        );
-        assert_eq!(self.json["status"], status.as_u16(), "{self:?}");
-        assert!(self.json["title"].is_string(), "{self:?}");
-    }
-
-    /// The payment id of a payment or of a problem about one.
-    #[track_caller]
-    pub fn payment_id(&self) -> String {
+    fn payment_id(&self) -> String {
         self.json
             .get("id")
             .or_else(|| self.json.get("payment_id"))
@@ -240,55 +217,4 @@ impl Reply {
             .unwrap_or_else(|| panic!("no payment id: {self:?}"))
             .to_owned()
     }
-}
-
-pub async fn send(router: Router, request: Request<Body>) -> Reply {
-    let response = router.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("the body")
-        .to_bytes();
-    let json = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
-        })
-    };
-    Reply {
-        status,
-        headers,
-        json,
-    }
-}
-
-/// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = $crate::common::TestApp::sqlite().await;
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = $crate::common::TestApp::postgres().await else {
-                        return;
-                    };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
 }

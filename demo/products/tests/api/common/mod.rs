@@ -2,14 +2,13 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::Request;
 use products::App;
-use serde_json::Value;
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
-use tower::ServiceExt;
 use uuid::Uuid;
+
+pub use shop_testing::{Reply, json_post, send};
 
 /// The admin token of the test services.
 pub const ADMIN_TOKEN: &str = "products-test-admin-token";
@@ -103,85 +102,4 @@ pub fn reserve_request(product: Uuid, order: Uuid, quantity: i64) -> Request<Bod
         &format!("/products/{product}/reservations"),
         serde_json::json!({ "order_id": order, "quantity": quantity }).to_string(),
     )
-}
-
-pub fn json_post(uri: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .expect("a request")
-}
-
-/// A response, its body parsed as JSON (`Null` when empty).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub json: Value,
-}
-
-impl Reply {
-    /// Asserts the status and that the body is a problem document with that status.
-    #[track_caller]
-    pub fn assert_problem(&self, status: StatusCode) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.headers[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{self:?}"
-        );
-        assert_eq!(self.json["status"], status.as_u16(), "{self:?}");
-        assert!(self.json["title"].is_string(), "{self:?}");
-    }
-}
-
-pub async fn send(router: Router, request: Request<Body>) -> Reply {
-    let response = router.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("the body")
-        .to_bytes();
-    let json = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
-        })
-    };
-    Reply {
-        status,
-        headers,
-        json,
-    }
-}
-
-/// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = $crate::common::TestApp::sqlite().await;
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = $crate::common::TestApp::postgres().await else {
-                        return;
-                    };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
 }

@@ -2,15 +2,15 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{Request, header};
 use reviews::App;
-use serde_json::{Value, json};
+use serde_json::json;
 use shop_kit::auth::TokenIssuer;
 use shop_kit::config::{Secret, ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
-use tower::ServiceExt;
 use uuid::Uuid;
+
+pub use shop_testing::{Reply, send};
 
 /// The admin token of the test services.
 pub const ADMIN_TOKEN: &str = "reviews-test-admin-token";
@@ -68,12 +68,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
-        let mut request = Request::get(uri);
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        self.send(request.body(Body::empty()).expect("a request"))
-            .await
+        self.send(shop_testing::get(uri, token)).await
     }
 
     /// A valid token for a new user: `(user id, token)`.
@@ -117,97 +112,9 @@ impl TestApp {
 
 /// A JSON `POST /products/{product}/reviews`.
 pub fn review_post(product: &str, token: Option<&str>, body: impl Into<Body>) -> Request<Body> {
-    let mut request = Request::post(format!("/products/{product}/reviews"))
+    let request = Request::post(format!("/products/{product}/reviews"))
         .header(header::CONTENT_TYPE, "application/json");
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    request.body(body.into()).expect("a request")
-}
-
-/// A response, its body parsed as JSON (`Null` when empty).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub json: Value,
-}
-
-impl Reply {
-    /// Asserts the status and that the body is a problem document with that status.
-    #[track_caller]
-    pub fn assert_problem(&self, status: StatusCode) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.headers[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{self:?}"
-        );
-        assert_eq!(self.json["status"], status.as_u16(), "{self:?}");
-        assert!(self.json["title"].is_string(), "{self:?}");
-    }
-
-    /// Asserts a 422 problem whose `errors` name `field`.
-    #[track_caller]
-    pub fn assert_invalid_field(&self, field: &str) {
-        self.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-        let errors = self.json["errors"].as_array().expect("an errors list");
-        assert!(
-            errors
-                .iter()
-                .any(|error| error["field"] == field && error["message"].is_string()),
-            "{field}: {self:?}"
-        );
-    }
-}
-
-pub async fn send(router: Router, request: Request<Body>) -> Reply {
-    let response = router.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("the body")
-        .to_bytes();
-    let json = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
-        })
-    };
-    Reply {
-        status,
-        headers,
-        json,
-    }
-}
-
-/// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = $crate::common::TestApp::sqlite().await;
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = $crate::common::TestApp::postgres().await else {
-                        return;
-                    };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
+    shop_testing::bearer(request, token)
+        .body(body.into())
+        .expect("a request")
 }

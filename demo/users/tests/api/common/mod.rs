@@ -5,16 +5,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use axum::http::{Request, StatusCode};
+use serde_json::json;
 use shop_kit::bus::{Event, EventKind, HandlerError, Subscription};
 use shop_kit::config::{Secret, ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
 use tokio::sync::mpsc;
-use tower::ServiceExt;
 use users::App;
 use uuid::Uuid;
+
+pub use shop_testing::{Reply, json_post, send};
 
 /// The admin token of the test services.
 pub const ADMIN_TOKEN: &str = "users-test-admin-token";
@@ -77,12 +77,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
-        let mut request = Request::get(uri);
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        self.send(request.body(Body::empty()).expect("a request"))
-            .await
+        self.send(shop_testing::get(uri, token)).await
     }
 
     pub async fn register(&self, username: &str, email: &str, password: &str) -> Reply {
@@ -168,107 +163,4 @@ impl TestApp {
             .map(|row| (row.get("kind"), row.get("state")))
             .collect()
     }
-}
-
-pub fn json_post(uri: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .expect("a request")
-}
-
-/// A response, its body parsed as JSON (`Null` when empty).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub json: Value,
-}
-
-impl Reply {
-    /// Asserts the status and that the body is a problem document with that status.
-    #[track_caller]
-    pub fn assert_problem(&self, status: StatusCode) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.headers[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{self:?}"
-        );
-        assert_eq!(self.json["status"], status.as_u16(), "{self:?}");
-        assert!(self.json["title"].is_string(), "{self:?}");
-    }
-
-    /// Asserts a 422 problem whose `errors` name `field`.
-    #[track_caller]
-    pub fn assert_invalid_field(&self, field: &str) {
-        self.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-        let errors = self.json["errors"].as_array().expect("an errors list");
-        assert!(
-            errors
-                .iter()
-                .any(|error| error["field"] == field && error["message"].is_string()),
-            "{field}: {self:?}"
-        );
-    }
-
-    /// The `id` member as a UUID.
-    #[track_caller]
-    pub fn id(&self) -> Uuid {
-        self.json["id"]
-            .as_str()
-            .and_then(|id| Uuid::parse_str(id).ok())
-            .unwrap_or_else(|| panic!("no id: {self:?}"))
-    }
-}
-
-pub async fn send(router: Router, request: Request<Body>) -> Reply {
-    let response = router.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("the body")
-        .to_bytes();
-    let json = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
-        })
-    };
-    Reply {
-        status,
-        headers,
-        json,
-    }
-}
-
-/// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = $crate::common::TestApp::sqlite().await;
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = $crate::common::TestApp::postgres().await else {
-                        return;
-                    };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
 }

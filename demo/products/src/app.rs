@@ -1,12 +1,8 @@
 //! [`build`]: the whole products service, from its settings to a router ready to serve.
 
-use std::future::Future;
-use std::net::SocketAddr;
-
-use axum::Router;
 use seawall::chaos::RequestHead;
 use shop_kit::config::ServiceConfig;
-use shop_kit::server::{ServerError, ServiceScaffold, serve};
+use shop_kit::server::{ServerError, ServiceScaffold, StoredApp};
 use shop_kit::storage::{Storage, StorageError, migrator};
 
 use crate::admin_state::ProductsAdminState;
@@ -29,41 +25,8 @@ pub enum BuildError {
     Server(#[from] ServerError),
 }
 
-/// The products service, built and ready to serve.
-#[derive(Debug, Clone)]
-pub struct App {
-    router: Router,
-    storage: Storage,
-    bind: SocketAddr,
-}
-
-impl App {
-    /// The whole router: the API in the server stack, health, metrics and admin routes.
-    pub fn router(&self) -> Router {
-        self.router.clone()
-    }
-
-    /// The service's database.
-    pub fn storage(&self) -> &Storage {
-        &self.storage
-    }
-
-    /// The configured listening address.
-    pub fn bind(&self) -> SocketAddr {
-        self.bind
-    }
-
-    /// Serves on the configured address until `shutdown_signal`, lets requests in flight
-    /// finish, then closes the database.
-    pub async fn serve(
-        self,
-        shutdown_signal: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), ServerError> {
-        let served = serve(self.router, self.bind, shutdown_signal).await;
-        self.storage.close().await;
-        served
-    }
-}
+/// The products service, built and ready to serve: a router, a database and an address.
+pub type App = StoredApp;
 
 /// Opens and migrates the database of `config`, seeds the catalog where absent, and builds
 /// the service: the [`router`] in the server stack (with the product id as the entity of
@@ -79,11 +42,7 @@ pub async fn build(config: &ServiceConfig) -> Result<App, BuildError> {
         .fault_entity(product_id_of)
         .body_limit(BODY_LIMIT)
         .build(router(repository))?;
-    Ok(App {
-        router,
-        storage,
-        bind: config.bind,
-    })
+    Ok(StoredApp::new(router, storage, config.bind))
 }
 
 /// The product id in a `/products/{id}…` path, which faults can match as their `entity`.

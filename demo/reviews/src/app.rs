@@ -1,12 +1,8 @@
 //! [`build`]: the whole reviews service, from its settings to a router ready to serve.
 
-use std::future::Future;
-use std::net::SocketAddr;
-
-use axum::Router;
 use shop_kit::auth::TokenVerifier;
 use shop_kit::config::ServiceConfig;
-use shop_kit::server::{ServerError, ServiceScaffold, serve};
+use shop_kit::server::{ServerError, ServiceScaffold, StoredApp};
 use shop_kit::storage::{Storage, StorageError, migrator};
 
 use crate::admin_state::ReviewsAdminState;
@@ -30,41 +26,8 @@ pub enum BuildError {
     Server(#[from] ServerError),
 }
 
-/// The reviews service, built and ready to serve.
-#[derive(Debug)]
-pub struct App {
-    router: Router,
-    storage: Storage,
-    bind: SocketAddr,
-}
-
-impl App {
-    /// The whole router: the API in the server stack, health, metrics and admin routes.
-    pub fn router(&self) -> Router {
-        self.router.clone()
-    }
-
-    /// The service's database.
-    pub fn storage(&self) -> &Storage {
-        &self.storage
-    }
-
-    /// The configured listening address.
-    pub fn bind(&self) -> SocketAddr {
-        self.bind
-    }
-
-    /// Serves on the configured address until `shutdown_signal`, lets requests in flight
-    /// finish, then closes the database.
-    pub async fn serve(
-        self,
-        shutdown_signal: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), ServerError> {
-        let served = serve(self.router, self.bind, shutdown_signal).await;
-        self.storage.close().await;
-        served
-    }
-}
+/// The reviews service, built and ready to serve: a router, a database and an address.
+pub type App = StoredApp;
 
 /// Opens and migrates the database of `config` and builds the service: the [`router`] in
 /// the server stack (tokens verified with `config.jwt_secret`), `/health/*` checking the
@@ -79,9 +42,5 @@ pub async fn build(config: &ServiceConfig) -> Result<App, BuildError> {
         .admin_state(ReviewsAdminState::new(repository))
         .body_limit(BODY_LIMIT)
         .build(router(state))?;
-    Ok(App {
-        router,
-        storage,
-        bind: config.bind,
-    })
+    Ok(StoredApp::new(router, storage, config.bind))
 }

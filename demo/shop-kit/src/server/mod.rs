@@ -50,6 +50,8 @@ mod rejection;
 mod scaffold;
 mod serve;
 mod stack;
+#[cfg(feature = "storage")]
+mod stored_app;
 
 pub use admin::{AdminState, admin_router};
 pub use error::ServerError;
@@ -60,3 +62,5 @@ pub use rejection::REJECTION_PROBLEM_TYPE;
 pub use scaffold::ServiceScaffold;
 pub use serve::{serve, serve_on};
 pub use stack::{DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT, ServerStack, ServerStackBuilder};
+#[cfg(feature = "storage")]
+pub use stored_app::StoredApp;

@@ -7,8 +7,8 @@ use http::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::stats::Recorder;
 use crate::http::{Extras, NoAnswer, Shop};
-use crate::stats::Recorder;
 
 /// What a customer does in one go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

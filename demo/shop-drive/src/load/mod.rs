@@ -11,14 +11,14 @@
 //!   orders completed and failed) for plots. The report prints as a table and serialises to
 //!   JSON.
 //!
-//! Every request carries the W3C baggage [`SYNTHETIC_BAGGAGE`], so that traces can tell load
+//! Every request carries the W3C baggage [`SYNTHETIC_BAGGAGE`](crate::SYNTHETIC_BAGGAGE), so that traces can tell load
 //! from customers. The client has no retries or breakers of its own: the report shows what
 //! the shop did.
 //!
 //! ```no_run
 //! # async fn load() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
-//! use shop_load::{LoadConfig, Mode, Progress, run};
+//! use shop_drive::load::{LoadConfig, Mode, Progress, run};
 //!
 //! let config = LoadConfig::new("http://127.0.0.1:8080", Mode::Rate(50.0), Duration::from_secs(30))?
 //!     .with_mix("browse=5,product_detail=4,order=2".parse()?);
@@ -28,14 +28,12 @@
 //! ```
 
 mod config;
-mod http;
 mod journey;
 mod report;
 mod runner;
 mod stats;
 
 pub use config::{ConfigError, LoadConfig, Mix, Mode};
-pub use http::SYNTHETIC_BAGGAGE;
 pub use journey::{Journey, Step};
 pub use report::{LoadReport, SecondReport, StepReport};
 pub use runner::{LoadError, Progress, run};

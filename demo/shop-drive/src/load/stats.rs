@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::journey::{Outcome, Step};
-use crate::report::{LoadReport, SecondReport, StepReport};
+use super::journey::{Outcome, Step};
+use super::report::{LoadReport, SecondReport, StepReport};
 
 /// Latencies are recorded in microseconds, from 1 µs to 10 minutes, to 3 significant digits.
 fn histogram() -> Histogram<u64> {

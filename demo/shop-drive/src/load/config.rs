@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::Uri;
 
-use crate::journey::Journey;
+use super::journey::Journey;
 
 /// Why a [`LoadConfig`] or a [`Mix`] was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -43,7 +43,7 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Mode {
     /// An open model: journeys start at this rate per second whatever the shop's latency
-    /// (up to [`LoadConfig::max_in_flight`] at once; the excess is counted as dropped).
+    /// (up to [`LoadConfig::with_max_in_flight`] at once; the excess is counted as dropped).
     Rate(f64),
     /// A closed model: this many virtual users, each starting its next journey when its last
     /// one ends.
@@ -150,7 +150,7 @@ impl fmt::Display for Mix {
     }
 }
 
-/// What [`run`](crate::run) does: a validated configuration, built by [`LoadConfig::new`].
+/// What [`run`](super::run) does: a validated configuration, built by [`LoadConfig::new`].
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
     /// The base URL without a trailing slash; paths are appended to it.

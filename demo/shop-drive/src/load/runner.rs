@@ -9,11 +9,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::config::{LoadConfig, Mode};
+use super::config::{LoadConfig, Mode};
+use super::journey::{Context, Customer};
+use super::report::LoadReport;
+use super::stats::Recorder;
 use crate::http::{Extras, NoAnswer, Shop};
-use crate::journey::{Context, Customer};
-use crate::report::LoadReport;
-use crate::stats::Recorder;
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]

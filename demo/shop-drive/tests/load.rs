@@ -12,7 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use shop_load::{LoadConfig, LoadError, Mode, Progress, SYNTHETIC_BAGGAGE, Step, run};
+use shop_drive::SYNTHETIC_BAGGAGE;
+use shop_drive::load::{LoadConfig, LoadError, Mode, Progress, Step, run};
 
 /// What the stub shop saw.
 #[derive(Debug, Default)]

@@ -6,7 +6,7 @@ use std::fmt;
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
-use crate::journey::Step;
+use super::journey::Step;
 
 /// One step's numbers over the whole run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,7 +52,7 @@ pub struct SecondReport {
     pub orders_failed: u64,
 }
 
-/// The result of [`run`](crate::run).
+/// The result of [`run`](super::run).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadReport {
     /// How long load was offered and awaited, seconds.

@@ -72,7 +72,7 @@ impl Shop {
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
-            .header(USER_AGENT, HeaderValue::from_static("shop-load"))
+            .header(USER_AGENT, HeaderValue::from_static("shop-drive"))
             .header("baggage", HeaderValue::from_static(SYNTHETIC_BAGGAGE));
         if extras.body.is_some() {
             builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -86,6 +86,26 @@ impl Shop {
         let request = builder
             .body(Full::new(body))
             .map_err(|_| NoAnswer::Transport)?;
+        let (status, bytes) = self.exchange(request).await?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Answer { status, body })
+    }
+
+    /// `GET path` and the body as text (a Prometheus exposition, say).
+    pub(crate) async fn get_text(&self, path: &str) -> Result<(StatusCode, String), NoAnswer> {
+        let request = Request::get(format!("{}{path}", self.base))
+            .header(USER_AGENT, HeaderValue::from_static("shop-drive"))
+            .body(Full::new(Bytes::new()))
+            .map_err(|_| NoAnswer::Transport)?;
+        let (status, bytes) = self.exchange(request).await?;
+        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Sends `request` and reads the whole body, within the timeout.
+    async fn exchange(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<(StatusCode, Bytes), NoAnswer> {
         let exchange = async {
             let response = self
                 .client
@@ -99,8 +119,7 @@ impl Shop {
                 .await
                 .map_err(|_| NoAnswer::Transport)?
                 .to_bytes();
-            let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            Ok(Answer { status, body })
+            Ok((status, bytes))
         };
         tokio::time::timeout(self.timeout, exchange)
             .await

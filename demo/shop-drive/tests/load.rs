@@ -1,4 +1,4 @@
-//! `shop_load::run` against a stub shop on a free port: what the stub received is what the
+//! `shop_drive::load::run` against a stub shop on a free port: what the stub received is what the
 //! report counts, in both modes, and every request is marked synthetic.
 
 use std::collections::HashSet;

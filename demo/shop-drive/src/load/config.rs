@@ -210,6 +210,13 @@ impl LoadConfig {
         self
     }
 
+    /// Offers load for `duration` (at least 1 ms) instead.
+    #[must_use]
+    pub fn with_duration(mut self, duration: Duration) -> Self {
+        self.duration = duration.max(Duration::from_millis(1));
+        self
+    }
+
     /// Seeds the journey choices and product picks, so two runs offer the same sequence.
     #[must_use]
     pub fn with_seed(mut self, seed: u64) -> Self {

@@ -36,4 +36,4 @@ mod stats;
 pub use config::{ConfigError, LoadConfig, Mix, Mode};
 pub use journey::{Journey, Step};
 pub use report::{LoadReport, SecondReport, StepReport};
-pub use runner::{LoadError, Progress, run};
+pub use runner::{LoadError, Progress, check_reachable, run};

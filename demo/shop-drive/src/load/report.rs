@@ -46,6 +46,10 @@ pub struct SecondReport {
     pub p50_ms: f64,
     /// 99th percentile latency of those requests, milliseconds.
     pub p99_ms: f64,
+    /// Median latency of the orders placed in this second, milliseconds (0 when none).
+    pub order_p50_ms: f64,
+    /// 99th percentile latency of the orders placed in this second, milliseconds.
+    pub order_p99_ms: f64,
     /// Orders that completed (the shop's goodput).
     pub orders_completed: u64,
     /// Orders that did not (declined, out of stock, unavailable, no answer).

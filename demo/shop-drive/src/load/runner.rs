@@ -45,15 +45,7 @@ pub enum Progress {
 ///
 /// [`LoadError::Unreachable`] when the shop does not answer a first catalog read.
 pub async fn run(config: &LoadConfig, progress: Progress) -> Result<LoadReport, LoadError> {
-    let shop = Shop::new(&config.base, config.request_timeout);
-    if let Err(NoAnswer::Transport | NoAnswer::Timeout) = shop
-        .call(Method::GET, "/api/products?limit=1", Extras::default())
-        .await
-    {
-        return Err(LoadError::Unreachable {
-            base: config.base.clone(),
-        });
-    }
+    let shop = connect(config).await?;
     let context = Context::new(shop, Recorder::new());
     let started = Instant::now();
     let bar = progress_bar(config.duration, progress);
@@ -65,6 +57,29 @@ pub async fn run(config: &LoadConfig, progress: Progress) -> Result<LoadReport, 
     ticker.abort();
     bar.finish_and_clear();
     Ok(context.recorder.report(started.elapsed()))
+}
+
+/// Checks that the shop answers a catalog read, whatever the status.
+///
+/// # Errors
+///
+/// [`LoadError::Unreachable`] when it does not answer.
+pub async fn check_reachable(config: &LoadConfig) -> Result<(), LoadError> {
+    connect(config).await.map(drop)
+}
+
+/// The client, once the shop has answered a catalog read.
+async fn connect(config: &LoadConfig) -> Result<Shop, LoadError> {
+    let shop = Shop::new(&config.base, config.request_timeout);
+    match shop
+        .call(Method::GET, "/api/products?limit=1", Extras::default())
+        .await
+    {
+        Err(NoAnswer::Transport | NoAnswer::Timeout) => Err(LoadError::Unreachable {
+            base: config.base.clone(),
+        }),
+        Ok(_) => Ok(shop),
+    }
 }
 
 /// `users` tasks, each running journeys back to back with its own customer.

@@ -37,6 +37,7 @@ struct StepStats {
 #[derive(Debug)]
 struct Second {
     latency: Histogram<u64>,
+    order_latency: Histogram<u64>,
     errors: u64,
     orders_completed: u64,
     orders_failed: u64,
@@ -46,6 +47,7 @@ impl Second {
     fn new() -> Second {
         Second {
             latency: histogram(),
+            order_latency: histogram(),
             errors: 0,
             orders_completed: 0,
             orders_failed: 0,
@@ -126,6 +128,7 @@ impl Recorder {
         bucket.latency.saturating_record(value);
         bucket.errors += u64::from(!outcome.is_success());
         if step == Step::PlaceOrder {
+            bucket.order_latency.saturating_record(value);
             bucket.orders_completed += u64::from(completed_order);
             bucket.orders_failed += u64::from(!completed_order);
         }
@@ -189,6 +192,8 @@ impl Recorder {
                 errors: bucket.errors,
                 p50_ms: millis(&bucket.latency, 0.50),
                 p99_ms: millis(&bucket.latency, 0.99),
+                order_p50_ms: millis(&bucket.order_latency, 0.50),
+                order_p99_ms: millis(&bucket.order_latency, 0.99),
                 orders_completed: bucket.orders_completed,
                 orders_failed: bucket.orders_failed,
             })
@@ -262,5 +267,6 @@ mod tests {
             (first_second.orders_completed, first_second.orders_failed),
             (1, 2)
         );
+        assert!((first_second.order_p50_ms - 7.0).abs() < 0.1, "orders only");
     }
 }

@@ -38,16 +38,19 @@ pin_project! {
 }
 
 impl<F, E> ResponseFuture<F, E> {
+    /// The inner service's future, nothing injected.
+    #[inline]
+    pub(crate) fn inner(future: F) -> Self {
+        ResponseFuture {
+            delay: None,
+            kind: Kind::Inner { future },
+        }
+    }
+
     /// Carries out `injection`, calling the inner service (through `call`) only if the
     /// request goes on to it.
-    #[inline]
-    pub(crate) fn new(injection: Option<Injection<E>>, call: impl FnOnce() -> F) -> Self {
-        let Some(Injection { delay, end }) = injection else {
-            return ResponseFuture {
-                delay: None,
-                kind: Kind::Inner { future: call() },
-            };
-        };
+    pub(crate) fn new(injection: Injection<E>, call: impl FnOnce() -> F) -> Self {
+        let Injection { delay, end } = injection;
         let kind = match end {
             End::Inner => Kind::Inner { future: call() },
             End::Abort(status) => Kind::Abort { status },
@@ -67,6 +70,7 @@ where
 {
     type Output = Result<Response<B>, E>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if let Some(delay) = this.delay {

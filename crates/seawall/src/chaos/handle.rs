@@ -146,7 +146,9 @@ impl FaultHandle {
     /// change removes them): the hot path's one check.
     #[inline]
     pub(crate) fn is_idle(&self) -> bool {
-        self.registry.active.load(Ordering::Acquire) == 0
+        // Relaxed: the count only says whether to look; the faults themselves are read
+        // under the lock, which orders them after the change that put them in place.
+        self.registry.active.load(Ordering::Relaxed) == 0
     }
 
     pub(crate) fn capabilities(&self) -> Capabilities {

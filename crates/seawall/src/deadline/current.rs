@@ -1,5 +1,6 @@
+use super::header;
 use crate::headers::TIMEOUT_MS;
-use http::{HeaderMap, HeaderValue};
+use http::HeaderMap;
 use pin_project_lite::pin_project;
 use std::{
     cell::Cell,
@@ -20,15 +21,17 @@ thread_local! {
 
 /// Sets the current deadline until dropped, then restores the previous one, even when the
 /// code in between panics.
-struct CurrentGuard(Option<Deadline>);
+pub(crate) struct CurrentGuard(Option<Deadline>);
 
 impl CurrentGuard {
+    #[inline]
     fn enter(deadline: Deadline) -> Self {
         CurrentGuard(CURRENT.replace(Some(deadline)))
     }
 }
 
 impl Drop for CurrentGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.set(self.0);
     }
@@ -44,9 +47,17 @@ pin_project! {
     }
 }
 
+impl<F> Scoped<F> {
+    /// The deadline the future runs with.
+    pub(crate) fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+}
+
 impl<F: Future> Future for Scoped<F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let _current = CurrentGuard::enter(*this.deadline);
@@ -142,8 +153,15 @@ impl Deadline {
 
     /// Runs `f` with exactly this deadline as the current one.
     pub(crate) fn sync_scope_exact<R>(self, f: impl FnOnce() -> R) -> R {
-        let _current = CurrentGuard::enter(self);
+        let _current = self.enter();
         f()
+    }
+
+    /// Makes this deadline the current one until the guard is dropped: `sync_scope_exact`
+    /// without a closure, for callers that must not move a large argument into one.
+    #[inline]
+    pub(crate) fn enter(self) -> CurrentGuard {
+        CurrentGuard::enter(self)
     }
 
     /// Reads the caller's remaining time from [`TIMEOUT_MS`] and turns it into a deadline
@@ -157,16 +175,30 @@ impl Deadline {
         headers: &HeaderMap,
         now: Instant,
     ) -> Result<Option<Deadline>, InvalidTimeoutHeader> {
-        let Some(value) = headers.get(TIMEOUT_MS) else {
+        Ok(Self::header_budget(headers)?.map(|budget| Deadline::after_at(now, budget)))
+    }
+
+    /// The time the caller allows, as written in [`TIMEOUT_MS`]: `Ok(None)` when absent.
+    #[inline]
+    pub(crate) fn header_budget(
+        headers: &HeaderMap,
+    ) -> Result<Option<Duration>, InvalidTimeoutHeader> {
+        // Most requests carry no headers at all; skip hashing the name for them.
+        if headers.is_empty() {
+            return Ok(None);
+        }
+        let Some(value) = crate::headers::find(headers, &TIMEOUT_MS) else {
             return Ok(None);
         };
-        // `from_utf8` and a decimal parse reject anything that is not digits, more cheaply
-        // than `HeaderValue::to_str`'s check of every byte.
-        let millis = std::str::from_utf8(value.as_bytes())
-            .ok()
-            .and_then(|text| text.trim().parse::<u64>().ok())
-            .ok_or(InvalidTimeoutHeader)?;
-        Ok(Some(Deadline(now + Duration::from_millis(millis))))
+        let millis = header::parse_millis(value).ok_or(InvalidTimeoutHeader)?;
+        Ok(Some(Duration::from_millis(millis)))
+    }
+
+    /// The deadline `budget` after `now`. A budget too large for the platform's clock is as
+    /// good as none, so it becomes an instant decades away instead of a panic.
+    #[inline]
+    pub(crate) fn after_at(now: Instant, budget: Duration) -> Deadline {
+        Deadline(now.checked_add(budget).unwrap_or_else(|| far_future(now)))
     }
 
     /// Writes the remaining time, less `margin`, to [`TIMEOUT_MS`], in whole milliseconds
@@ -175,16 +207,25 @@ impl Deadline {
         self.write_at(headers, margin, Instant::now());
     }
 
+    #[inline]
     pub(crate) fn write_at(self, headers: &mut HeaderMap, margin: Duration, now: Instant) {
         let remaining = self.0.saturating_duration_since(now);
         let millis = remaining.saturating_sub(margin).as_millis();
         let millis = u64::try_from(millis).unwrap_or(u64::MAX);
-        // Formatting on the stack and copying once is one allocation; `HeaderValue::from(u64)`
-        // takes two.
-        let mut digits = itoa::Buffer::new();
-        let value = HeaderValue::from_str(digits.format(millis))
-            .expect("decimal digits are a valid header value");
-        headers.insert(TIMEOUT_MS, value);
+        headers.insert(&header::NAME, header::millis_value(millis));
+    }
+}
+
+/// An instant later than any deadline a request can have: about 30 years from `now`,
+/// halving until the clock can hold it.
+#[cold]
+fn far_future(now: Instant) -> Instant {
+    let mut ahead = Duration::from_secs(30 * 365 * 24 * 3600);
+    loop {
+        if let Some(instant) = now.checked_add(ahead) {
+            return instant;
+        }
+        ahead /= 2;
     }
 }
 
@@ -203,6 +244,7 @@ impl std::error::Error for InvalidTimeoutHeader {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     #[tokio::test(start_paused = true)]
     async fn scope_only_tightens() {
@@ -274,5 +316,13 @@ mod tests {
         assert_eq!(Deadline::from_headers(&headers), Err(InvalidTimeoutHeader));
         headers.insert(TIMEOUT_MS, HeaderValue::from_static("1.5s"));
         assert_eq!(Deadline::from_headers(&headers), Err(InvalidTimeoutHeader));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_budget_beyond_the_clock_is_far_away_not_a_panic() {
+        let mut headers = HeaderMap::new();
+        headers.insert(TIMEOUT_MS, HeaderValue::from_static("18446744073709551615"));
+        let deadline = Deadline::from_headers(&headers).unwrap().unwrap();
+        assert!(deadline.remaining() > Duration::from_secs(365 * 24 * 3600));
     }
 }

@@ -1,8 +1,4 @@
-use super::{
-    current::{Deadline, Scoped},
-    layer::Reporter,
-    telemetry::Phase,
-};
+use super::{current::Scoped, layer::Reporter, telemetry::Phase};
 use crate::Rejection;
 use http::Response;
 use pin_project_lite::pin_project;
@@ -28,13 +24,13 @@ pin_project! {
         Unbounded { #[pin] future: F },
         // The inner future, run with the deadline as the current one, raced against it.
         // The timer is armed only once the inner future is pending: a call that answers on
-        // its first poll never touches the timer wheel.
+        // its first poll never touches the timer wheel. The deadline is kept once, in the
+        // `Scoped` future: every byte here is copied each time the future is moved.
         Bounded {
             #[pin]
             future: Scoped<F>,
             #[pin]
             sleep: Option<Sleep>,
-            deadline: Deadline,
             on_expiry: Rejection,
             reporter: Reporter,
         },
@@ -44,26 +40,19 @@ pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
+    #[inline]
     pub(crate) fn unbounded(future: F) -> Self {
         ResponseFuture {
             kind: Kind::Unbounded { future },
         }
     }
 
-    pub(crate) fn bounded(
-        future: F,
-        deadline: Deadline,
-        on_expiry: Rejection,
-        reporter: Reporter,
-    ) -> Self
-    where
-        F: Future,
-    {
+    #[inline]
+    pub(crate) fn bounded(future: Scoped<F>, on_expiry: Rejection, reporter: Reporter) -> Self {
         ResponseFuture {
             kind: Kind::Bounded {
-                future: deadline.scope_exact(future),
+                future,
                 sleep: None,
-                deadline,
                 on_expiry,
                 reporter,
             },
@@ -87,16 +76,17 @@ where
 {
     type Output = Result<Response<B>, E>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Unbounded { future } => future.poll(cx),
             KindProj::Bounded {
                 future,
                 mut sleep,
-                deadline,
                 on_expiry,
                 reporter,
             } => {
+                let deadline = future.deadline();
                 if let Poll::Ready(output) = future.poll(cx) {
                     return Poll::Ready(output);
                 }

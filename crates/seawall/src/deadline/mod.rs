@@ -59,6 +59,7 @@
 
 mod current;
 mod future;
+pub(crate) mod header;
 mod layer;
 mod service;
 mod telemetry;

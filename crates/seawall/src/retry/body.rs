@@ -35,8 +35,9 @@ pin_project! {
         Stream { prefix: vec::IntoIter<Bytes>, #[pin] body: B },
         /// `prefix`, then the error reading the body stopped at.
         Failed { prefix: vec::IntoIter<Bytes>, error: Option<B::Error> },
-        /// A buffered copy.
-        Replay { data: Option<Bytes>, trailers: Option<HeaderMap> },
+        /// A buffered copy. The trailers are boxed, as in [`Replay`]: they are rare, and an
+        /// inline `HeaderMap` would triple the size of every request sent below the layer.
+        Replay { data: Option<Bytes>, trailers: Option<Box<HeaderMap>> },
     }
 }
 
@@ -82,7 +83,7 @@ where
             KindProj::Replay { data, trailers } => Poll::Ready(
                 data.take()
                     .map(Frame::data)
-                    .or_else(|| trailers.take().map(Frame::trailers))
+                    .or_else(|| trailers.take().map(|trailers| Frame::trailers(*trailers)))
                     .map(Ok),
             ),
         }
@@ -157,7 +158,7 @@ impl Replay {
         ReplayBody {
             kind: Kind::Replay {
                 data: self.data.clone(),
-                trailers: self.trailers.as_deref().cloned(),
+                trailers: self.trailers.clone(),
             },
         }
     }

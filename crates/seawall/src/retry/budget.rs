@@ -83,10 +83,15 @@ impl RetryBudget {
     }
 
     /// Records a request: adds `ratio` tokens.
+    #[inline]
     pub fn deposit(&self) {
-        let deposit = self.state.deposit;
-        if deposit > 0 {
-            self.state.balance.fetch_add(deposit, Ordering::Relaxed);
+        let state = &*self.state;
+        // A full bucket stays full: withdrawals clamp the balance to `cap` before taking
+        // from it, so adding to a balance at or over `cap` changes nothing. Skipping the add
+        // then keeps the common case (no failures, bucket full) to one shared load instead
+        // of a read-modify-write that every thread would contend on.
+        if state.deposit > 0 && state.balance.load(Ordering::Relaxed) < state.cap {
+            state.balance.fetch_add(state.deposit, Ordering::Relaxed);
         }
     }
 
@@ -257,6 +262,28 @@ impl RetryBudgetBuilder {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn deposits_into_a_full_bucket_change_nothing() {
+        let budget = RetryBudget::builder()
+            .ratio(1.0)
+            .min_per_sec(0.0)
+            .max_balance(2.0)
+            .build()
+            .unwrap();
+        for _ in 0..5 {
+            budget.deposit();
+        }
+        assert_eq!(budget.available(), 2.0);
+        assert!(budget.try_withdraw());
+        assert!(budget.try_withdraw());
+        assert!(!budget.try_withdraw(), "the extra deposits were not kept");
+        budget.deposit();
+        assert!(
+            budget.try_withdraw(),
+            "a bucket below the cap takes deposits again"
+        );
+    }
 
     #[tokio::test(start_paused = true)]
     async fn starts_empty_and_ratio_deposits_pay_for_retries() {

@@ -9,7 +9,7 @@ use crate::{
     classify::Classify,
     headers::{NO_RETRY, TIMEOUT_MS},
 };
-use http::{HeaderValue, Request, Response, request::Parts};
+use http::{HeaderMap, HeaderValue, Request, Response, request::Parts};
 use http_body::Body;
 use pin_project_lite::pin_project;
 use std::{
@@ -91,12 +91,32 @@ where
         }
     }
 
-    /// A retryable request whose first attempt is already under way.
+    /// A retryable request with an empty body: keeps a copy of the head and calls the
+    /// ready `inner` service with the first attempt. Built as one value, so that
+    /// the head, the body and the attempt state are written where the future keeps them
+    /// instead of being moved there piece by piece.
     #[inline]
-    pub(crate) fn calling(attempts: Attempts<S, C>, future: S::Future) -> Self {
+    pub(crate) fn empty_body(policy: Arc<Policy<C>>, inner: &mut S, parts: Parts) -> Self
+    where
+        S: Clone,
+    {
+        // The clone waits for the retries, to be made ready again; the ready one is called.
+        let service = inner.clone();
+        let replay = Replay::empty();
+        let template = clone_head(&parts);
+        let timeout = sent_timeout(&parts.headers);
+        let future = inner.call(Request::from_parts(parts, replay.body()));
         ResponseFuture {
             state: State::Calling { future },
-            attempts: Some(attempts),
+            attempts: Some(Attempts {
+                policy,
+                service,
+                template: Some(template),
+                replay: Some(replay),
+                sent: 1,
+                delays: None,
+                timeout,
+            }),
         }
     }
 }
@@ -110,6 +130,7 @@ where
 {
     type Output = Result<Response<ResBody>, S::Error>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
@@ -211,12 +232,7 @@ impl<S, C> Attempts<S, C> {
             Buffered::Replay(replay) => {
                 let body = replay.body();
                 self.replay = Some(replay);
-                // Most requests carry no headers at all; skip the lookup for them.
-                self.timeout = (!parts.headers.is_empty())
-                    .then(|| parts.headers.get(TIMEOUT_MS))
-                    .flatten()
-                    .and_then(|value| value.to_str().ok()?.trim().parse().ok())
-                    .map(|millis| (Instant::now(), millis));
+                self.timeout = sent_timeout(&parts.headers);
                 self.template = Some(clone_head(&parts));
                 body
             }
@@ -246,6 +262,7 @@ impl<S, C> Attempts<S, C> {
         Request::from_parts(head, body.body())
     }
 
+    #[inline]
     fn decide<ResBody, E>(&mut self, result: &Result<Response<ResBody>, E>) -> Decision
     where
         C: Classify<Response<ResBody>, E>,
@@ -264,6 +281,18 @@ impl<S, C> Attempts<S, C> {
     }
 }
 
+/// When the first attempt went out, and the [`TIMEOUT_MS`] it carried, if any.
+#[inline]
+fn sent_timeout(headers: &HeaderMap) -> Option<(Instant, u64)> {
+    // Most requests carry no headers at all; skip the lookup for them.
+    if headers.is_empty() {
+        return None;
+    }
+    let millis =
+        crate::deadline::header::parse_millis(crate::headers::find(headers, &TIMEOUT_MS)?)?;
+    Some((Instant::now(), millis))
+}
+
 /// A copy of a request head: method, URI, version, headers and extensions.
 #[inline]
 fn clone_head(parts: &Parts) -> Parts {
@@ -271,7 +300,13 @@ fn clone_head(parts: &Parts) -> Parts {
     head.method = parts.method.clone();
     head.uri = parts.uri.clone();
     head.version = parts.version;
-    head.headers = parts.headers.clone();
-    head.extensions = parts.extensions.clone();
+    // The fresh head's maps are empty already; cloning an empty one (and dropping the one
+    // it replaces) is work for nothing, and most requests carry no extensions.
+    if !parts.headers.is_empty() {
+        head.headers = parts.headers.clone();
+    }
+    if !parts.extensions.is_empty() {
+        head.extensions = parts.extensions.clone();
+    }
     head
 }

@@ -1,9 +1,4 @@
-use super::{
-    ReplayBody, ResponseFuture, RetryBudget,
-    body::{Buffered, Replay},
-    future::Attempts,
-    policy::Policy,
-};
+use super::{ReplayBody, ResponseFuture, RetryBudget, future::Attempts, policy::Policy};
 use crate::{Rejection, classify::Classify, headers::NO_RETRY};
 use http::{HeaderValue, Request, Response};
 use http_body::Body;
@@ -98,9 +93,7 @@ where
         if body.is_end_stream() {
             // Nothing to read first: call the ready service now, and keep a clone, to be
             // made ready again, for the retries.
-            let mut attempts = Attempts::new(Arc::clone(&self.policy), self.inner.clone());
-            let request = attempts.first(parts, Buffered::Replay(Replay::empty()));
-            return ResponseFuture::calling(attempts, self.inner.call(request));
+            return ResponseFuture::empty_body(Arc::clone(&self.policy), &mut self.inner, parts);
         }
         // The ready service goes with the request; its clone waits for the next call.
         let clone = self.inner.clone();

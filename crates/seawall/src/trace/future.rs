@@ -13,15 +13,46 @@ pin_project! {
     /// request's span and records the outcome on it.
     pub struct ResponseFuture<F> {
         #[pin]
-        inner: F,
-        span: Span,
-        side: Side,
+        kind: Kind<F>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<F> {
+        // A span someone records.
+        Traced { #[pin] inner: F, span: Span, side: Side },
+        // No subscriber wants the span: the inner future as it is.
+        Untraced { #[pin] inner: F },
+        // The caller did not sample the trace: no span, but the caller's context is the
+        // current one while the inner future runs, for the spans and injections below.
+        Unsampled { #[pin] inner: F, parent: opentelemetry::Context },
     }
 }
 
 impl<F> ResponseFuture<F> {
+    #[inline]
     pub(crate) fn new(inner: F, span: Span, side: Side) -> Self {
-        ResponseFuture { inner, span, side }
+        let kind = if span.is_disabled() {
+            Kind::Untraced { inner }
+        } else {
+            Kind::Traced { inner, span, side }
+        };
+        ResponseFuture { kind }
+    }
+
+    #[inline]
+    pub(crate) fn untraced(inner: F) -> Self {
+        ResponseFuture {
+            kind: Kind::Untraced { inner },
+        }
+    }
+
+    #[inline]
+    pub(crate) fn unsampled(inner: F, parent: opentelemetry::Context) -> Self {
+        ResponseFuture {
+            kind: Kind::Unsampled { inner, parent },
+        }
     }
 }
 
@@ -31,11 +62,20 @@ where
 {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let _entered = this.span.enter();
-        let result = ready!(this.inner.poll(cx));
-        record_outcome(this.span, *this.side, &result);
-        Poll::Ready(result)
+        match self.project().kind.project() {
+            KindProj::Traced { inner, span, side } => {
+                let _entered = span.enter();
+                let result = ready!(inner.poll(cx));
+                record_outcome(span, *side, &result);
+                Poll::Ready(result)
+            }
+            KindProj::Untraced { inner } => inner.poll(cx),
+            KindProj::Unsampled { inner, parent } => {
+                let _attached = parent.clone().attach();
+                inner.poll(cx)
+            }
+        }
     }
 }

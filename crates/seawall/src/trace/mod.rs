@@ -19,6 +19,12 @@
 //! for any 4xx or 5xx or transport error on clients. The decisions of the other seawall
 //! layers appear on these spans as events with `seawall.*` fields.
 //!
+//! A server skips the span of a request whose caller did not sample its trace, and runs the
+//! request in the caller's context instead: with a parent-based sampler (the OpenTelemetry
+//! default) that span would be dropped anyway, after costing microseconds to make. Spans
+//! below it and [`inject_context`] still send the caller's `traceparent` on, unsampled. See
+//! [`HttpTraceLayer::skip_unsampled`] for what that leaves out and how to turn it off.
+//!
 //! The propagator is global (`opentelemetry::global::set_text_map_propagator`);
 //! `seawall-telemetry` installs TraceContext and Baggage. [`inject_context`] and
 //! [`extract_context`] do the same for message headers on an event bus.
@@ -39,6 +45,7 @@ mod layer;
 mod propagation;
 mod service;
 mod span;
+mod unsampled;
 
 pub use future::ResponseFuture;
 pub use layer::HttpTraceLayer;

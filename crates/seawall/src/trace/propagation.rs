@@ -11,7 +11,18 @@ pub struct HeaderExtractor<'a>(pub &'a HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|value| value.to_str().ok())
+        // `HeaderMap::get(&str)` parses and hashes the key on every call, for every field a
+        // propagator asks for; a small map is scanned faster. Names in a map are lower
+        // case; propagators' keys are too, but the comparison ignores case as `get` does.
+        const SCAN_UP_TO: usize = 12;
+        let value = if self.0.len() > SCAN_UP_TO {
+            self.0.get(key)
+        } else {
+            self.0
+                .iter()
+                .find_map(|(name, value)| name.as_str().eq_ignore_ascii_case(key).then_some(value))
+        };
+        value.and_then(|value| value.to_str().ok())
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -58,7 +69,17 @@ pub fn extract_context(carrier: &dyn Extractor) -> Context {
 /// // `traceparent` (and `baggage`, if any) are.
 /// ```
 pub fn inject_context(carrier: &mut dyn Injector) {
-    inject_span_context(&tracing::Span::current(), carrier);
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        // No span: a request whose caller did not sample its trace runs without one, in the
+        // caller's context (see `HttpTraceLayer::skip_unsampled`); send that on.
+        let context = Context::current();
+        opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.inject_context(&context, carrier)
+        });
+    } else {
+        inject_span_context(&span, carrier);
+    }
 }
 
 /// Writes the context of `span` to `carrier`.

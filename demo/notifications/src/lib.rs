@@ -30,11 +30,13 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin_reports;
 mod admin_state;
 mod app;
 mod consumer;
 mod error;
 pub mod events;
+pub mod faults;
 mod handlers;
 pub mod migrations;
 pub mod model;
@@ -47,5 +49,5 @@ pub use admin_state::NotificationsAdminState;
 pub use app::{App, BODY_LIMIT, BuildError, build, build_with_bus};
 pub use consumer::{CONSUMER, subscribe};
 pub use error::NotificationsError;
-pub use routes::router;
+pub use routes::{openapi, router};
 pub use state::NotificationsState;

@@ -7,7 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::events::NewNotification;
-use crate::model::{Notification, NotificationPage, Page};
+use crate::model::{Notification, NotificationPage, NotifiedEvent, Page};
 
 /// What [`NotificationRepository::record`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +126,35 @@ impl NotificationRepository {
                 .await?
                 .rows_affected();
         Ok(updated > 0)
+    }
+
+    /// One page of the events notified, every user's, ordered by event id, and how many
+    /// there are in all.
+    pub async fn notified(&self, page: Page) -> Result<(Vec<NotifiedEvent>, u64), StorageError> {
+        let rows = sqlx::query(
+            "SELECT event_id, kind, user_id, created_at FROM notifications
+             ORDER BY event_id LIMIT $1 OFFSET $2",
+        )
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(self.storage.pool())
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(NotifiedEvent {
+                    event_id: read_uuid(row, "event_id")?,
+                    kind: row.try_get("kind")?,
+                    user_id: read_uuid(row, "user_id")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, StorageError>>()?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS total FROM notifications")
+            .fetch_one(self.storage.pool())
+            .await?
+            .try_get("total")?;
+        Ok((items, u64::try_from(total).unwrap_or_default()))
     }
 
     /// How many notifications and processed events there are: `(notifications, events)`.

@@ -2,23 +2,25 @@
 
 use std::fmt;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::Router;
 use seawall::chaos::{ConfigError, FaultHandle};
+use shop_kit::auth::TokenVerifier;
 use shop_kit::bus::{BusError, EventBus};
 use shop_kit::config::ServiceConfig;
 use shop_kit::outbox::{OutboxRelay, RelayConfig};
-use shop_kit::server::{ServerError, ServiceScaffold, admin_router, serve};
+use shop_kit::server::{ServerError, ServiceScaffold, StoredApp, admin_routes};
 use shop_kit::storage::{Storage, StorageError, migrator};
 
+use crate::admin_reports::admin_reports;
 use crate::admin_state::PaymentsAdminState;
 use crate::migrations::MIGRATIONS;
 use crate::processor::PaymentProcessor;
 use crate::provider::{PaymentProvider, ProviderCalls, ProviderSettings};
 use crate::repository::PaymentRepository;
-use crate::routes::router;
+use crate::routes::{openapi, router};
+use crate::state::PaymentsState;
 
 /// The largest request body the payments API accepts: a charge is a few hundred bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -59,48 +61,25 @@ impl fmt::Debug for BuildOptions {
     }
 }
 
-/// The payments service, built and ready to serve; its outbox relay runs from the start.
+/// The payments service, built and ready to serve: a [`StoredApp`] (router, database,
+/// bus, and the outbox relay it stops after serving) and the simulated provider, whose
+/// faults and calls tests and `shop up` look at. Derefs to the [`StoredApp`] for the
+/// router, storage, bus and address.
+#[derive(Debug)]
 pub struct App {
-    router: Router,
-    storage: Storage,
-    bind: SocketAddr,
-    bus: Arc<dyn EventBus>,
-    relay: OutboxRelay,
+    app: StoredApp,
     provider: PaymentProvider,
 }
 
-impl fmt::Debug for App {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("App")
-            .field("storage", &self.storage)
-            .field("bind", &self.bind)
-            .field("relay", &self.relay)
-            .field("provider", &self.provider)
-            .finish_non_exhaustive()
+impl Deref for App {
+    type Target = StoredApp;
+
+    fn deref(&self) -> &StoredApp {
+        &self.app
     }
 }
 
 impl App {
-    /// The whole router: the API in the server stack, health, metrics and admin routes.
-    pub fn router(&self) -> Router {
-        self.router.clone()
-    }
-
-    /// The service's database.
-    pub fn storage(&self) -> &Storage {
-        &self.storage
-    }
-
-    /// The configured listening address.
-    pub fn bind(&self) -> SocketAddr {
-        self.bind
-    }
-
-    /// The bus the outbox relay publishes `payment.completed` and `payment.refunded` to.
-    pub fn bus(&self) -> Arc<dyn EventBus> {
-        Arc::clone(&self.bus)
-    }
-
     /// The provider's faults: the ones `/admin/faults` puts and removes.
     pub fn faults(&self) -> FaultHandle {
         self.provider.faults()
@@ -111,11 +90,6 @@ impl App {
         self.provider.calls()
     }
 
-    /// The events committed but not yet published, as last counted by the relay.
-    pub fn outbox_backlog(&self) -> u64 {
-        self.relay.backlog()
-    }
-
     /// Serves on the configured address until `shutdown_signal`, lets requests in flight
     /// finish, publishes the pending events (for at most the relay's shutdown timeout),
     /// then closes the database.
@@ -123,16 +97,7 @@ impl App {
         self,
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let served = serve(self.router, self.bind, shutdown_signal).await;
-        let pending = self.relay.shutdown().await;
-        if pending > 0 {
-            tracing::warn!(
-                pending,
-                "payments events left in the outbox until the next start"
-            );
-        }
-        self.storage.close().await;
-        served
+        self.app.serve(shutdown_signal).await
     }
 }
 
@@ -143,16 +108,15 @@ pub async fn build(config: &ServiceConfig) -> Result<App, BuildError> {
 }
 
 /// Opens and migrates the database of `config`, starts the outbox relay on the bus, and
-/// builds the service: the [`router`] in the server stack, `/health/*` checking the
-/// database, `/metrics`, and `/admin/*`.
+/// builds the service: the [`router`] in the server stack (tokens verified with
+/// `config.jwt_secret`), `/openapi.json` ([`openapi`]), `/health/*` checking the database,
+/// `/metrics`, and `/admin/*`.
 ///
 /// `/admin/faults[/{name}]` controls the **provider's** faults ([`App::faults`]), so
-/// `PUT /admin/faults/paymentFailure` makes the provider decline. The scaffold's own
-/// server-side fault layer stays in the stack with no way to reach it: its admin routes
-/// are shadowed by an admin router (the same shop-kit one, behind the same admin token) on
-/// the provider's handle, since `ServiceScaffold` builds its admin routes on its own
-/// handle only. `GET /admin/state` lists the provider's faults and the
-/// [`PaymentsAdminState`].
+/// `PUT /admin/faults/paymentFailure` makes the provider decline; the scaffold's own
+/// server-side fault layer stays in the stack with no admin route to it. `GET /admin/state`
+/// lists the provider's faults and the [`PaymentsAdminState`]; `GET /admin/payments` lists
+/// the payments ([`admin_reports`](crate::admin_reports)).
 pub async fn build_with(config: &ServiceConfig, options: BuildOptions) -> Result<App, BuildError> {
     let service_name = config.service.name();
     let storage = Storage::open(&config.database, &migrator(MIGRATIONS)).await?;
@@ -170,22 +134,21 @@ pub async fn build_with(config: &ServiceConfig, options: BuildOptions) -> Result
         PaymentRepository::new(storage.clone(), outbox),
         provider.clone(),
     );
-    let service = ServiceScaffold::new(config)
-        .readiness_check(storage.clone())
-        .body_limit(BODY_LIMIT)
-        .build(router(processor.clone()))?;
-    let admin = admin_router(
-        service_name,
+    let reports = admin_routes(
         config.admin_token.clone(),
-        provider.faults(),
-        Some(Arc::new(PaymentsAdminState::new(processor))),
+        admin_reports(processor.repository().clone()),
     );
-    Ok(App {
-        router: admin.fallback_service(service),
-        storage,
-        bind: config.bind,
-        bus,
-        relay,
-        provider,
-    })
+    let state = PaymentsState::new(processor.clone(), TokenVerifier::new(&config.jwt_secret));
+    let router = ServiceScaffold::new(config)
+        .readiness_check(storage.clone())
+        .admin_state(PaymentsAdminState::new(processor))
+        .admin_faults(provider.faults())
+        .openapi(&openapi())
+        .body_limit(BODY_LIMIT)
+        .build(router(state))?
+        .merge(reports);
+    let app = StoredApp::new(router, storage, config.bind)
+        .with_bus(bus)
+        .stopping(relay);
+    Ok(App { app, provider })
 }

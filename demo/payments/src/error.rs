@@ -46,12 +46,18 @@ pub enum PaymentsError {
     /// The order id in the path is not a UUID: 400.
     #[error("the order id in the path is not a UUID")]
     InvalidOrderId,
+    /// The payment id in the path is not a UUID: 400.
+    #[error("the payment id in the path is not a UUID")]
+    InvalidPaymentId,
     /// The body is valid JSON of the right shape but its values are not acceptable: 422.
     #[error("invalid request: {0:?}")]
     InvalidBody(Vec<FieldError>),
     /// The order has no payment: 404.
     #[error("order {0} has no payment")]
     PaymentNotFound(Uuid),
+    /// No payment has this id (or not one of the caller's): 404.
+    #[error("no payment {0}")]
+    UnknownPayment(Uuid),
     /// The provider declined the charge, now or before: 402 of type
     /// [`PAYMENT_DECLINED_PROBLEM`].
     #[error("the charge of order {} was declined", .0.order_id)]
@@ -64,8 +70,9 @@ pub enum PaymentsError {
     /// [`PAYMENT_CONFLICT_PROBLEM`].
     #[error("the payment of order {} was refunded", .0.order_id)]
     AlreadyRefunded(Box<Payment>),
-    /// The order's payment was declined or is still pending, so there is nothing to
-    /// refund: 409 of type [`PAYMENT_CONFLICT_PROBLEM`].
+    /// The order's payment was declined, or voided by this refund because no charge for
+    /// it reached the provider, so there is nothing to refund: 409 of type
+    /// [`PAYMENT_CONFLICT_PROBLEM`], with `payment_status` `declined`.
     #[error("the payment of order {} is not charged", .0.order_id)]
     NotCharged(Box<Payment>),
     /// The provider is unreachable or did not answer in time: 503 of type
@@ -102,12 +109,17 @@ impl From<PaymentsError> for Problem {
                 Problem::bad_request(format!("query parameter `{parameter}` {reason}"))
                     .with_extension("parameter", parameter)
             }
-            PaymentsError::InvalidOrderId => Problem::bad_request(detail),
+            PaymentsError::InvalidOrderId | PaymentsError::InvalidPaymentId => {
+                Problem::bad_request(detail)
+            }
             PaymentsError::InvalidBody(errors) => {
                 Problem::unprocessable_entity("the request is not valid").with_field_errors(errors)
             }
             PaymentsError::PaymentNotFound(order_id) => {
                 Problem::not_found(detail).with_extension("order_id", order_id.to_string())
+            }
+            PaymentsError::UnknownPayment(payment_id) => {
+                Problem::not_found(detail).with_extension("payment_id", payment_id.to_string())
             }
             PaymentsError::Declined(payment) => about(
                 Problem::new(axum::http::StatusCode::PAYMENT_REQUIRED)

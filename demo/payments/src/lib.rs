@@ -5,7 +5,9 @@
 //!   order id (one row per order, one provider call at a time; see [`processor`] for the
 //!   state machine);
 //! - `POST /payments/{order_id}/refund`: refunds it, once;
-//! - `GET /payments?order_id=`: the order's payment.
+//! - `GET /payments?order_id=` and `GET /payments/{id}`: a payment, only to the user who
+//!   pays it (`Authorization: Bearer <token>`; someone else's is a 404);
+//! - `GET /openapi.json`: the OpenAPI 3.1 document of these routes ([`openapi`]).
 //!
 //! Charges and refunds publish `payment.completed` and `payment.refunded` through a
 //! transactional outbox ([`events`]). The provider is simulated in process, behind
@@ -31,6 +33,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin_reports;
 mod admin_state;
 mod app;
 mod error;
@@ -44,6 +47,7 @@ pub mod provider;
 pub mod repository;
 mod request;
 mod routes;
+mod state;
 
 pub use admin_state::PaymentsAdminState;
 pub use app::{App, BODY_LIMIT, BuildError, BuildOptions, build, build_with};
@@ -51,4 +55,5 @@ pub use error::{
     PAYMENT_CONFLICT_PROBLEM, PAYMENT_DECLINED_PROBLEM, PAYMENT_IN_PROGRESS_PROBLEM,
     PROVIDER_UNAVAILABLE_PROBLEM, PaymentsError, REFUND_REFUSED_PROBLEM,
 };
-pub use routes::router;
+pub use routes::{openapi, router};
+pub use state::PaymentsState;

@@ -13,6 +13,10 @@ use shop_kit::storage::SqlMigration;
 ///   the lease of the provider call in flight, if any: set while one request calls the
 ///   provider for this payment, cleared when it is done, and void once expired (a request
 ///   that died mid-call).
+/// - `charge_uncertain` (version 3): 1 once a charge call may have reached the provider
+///   without its answer being recorded (a timeout or a 5xx after sending, or a lease that
+///   expired under a request that died mid-call), so the payment cannot be voided without
+///   asking the provider again; 0 while every charge call failed before it was sent.
 /// - `outbox`: the transactional outbox of `payment.completed` and `payment.refunded`.
 pub static MIGRATIONS: &[SqlMigration] = &[
     SqlMigration {
@@ -36,4 +40,9 @@ pub static MIGRATIONS: &[SqlMigration] = &[
               CREATE INDEX payments_by_status ON payments (status)",
     },
     outbox_migration(2),
+    SqlMigration {
+        version: 3,
+        description: "payments charge_uncertain",
+        sql: "ALTER TABLE payments ADD COLUMN charge_uncertain BIGINT NOT NULL DEFAULT 0",
+    },
 ];

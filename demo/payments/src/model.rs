@@ -1,11 +1,12 @@
 //! The JSON shapes of the payments API.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of `POST /payments`: charge `amount` minor units of `currency` to `user_id`
 /// for `order_id`, at most once per order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChargeRequest {
     /// The order paid for; one payment per order.
@@ -19,15 +20,17 @@ pub struct ChargeRequest {
 }
 
 /// Where a payment stands; see the [state machine](crate::processor).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     /// Recorded, not charged yet: a provider call is in flight, or the last one did not
-    /// get through and a retry of the same order will try again.
+    /// get through and a retry of the same order will try again. A refund of the order
+    /// settles it (see the [state machine](crate::processor)).
     Pending,
     /// The provider approved the charge.
     Charged,
-    /// The provider declined the charge. Final.
+    /// Not charged, for good: the provider declined the charge, or the payment was voided
+    /// when its order was given up before any charge call reached the provider. Final.
     Declined,
     /// The charge was given back. Final.
     Refunded,
@@ -57,7 +60,7 @@ impl PaymentStatus {
 }
 
 /// A payment as the API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Payment {
     /// The payment id (a UUIDv7).
     pub id: Uuid,

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use shop_kit::bus::EventKind;
 use shop_kit::outbox::Outbox;
+use shop_kit::paging::Page;
 use shop_kit::storage::{Storage, StorageError, read_uuid, unix_millis};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -34,6 +35,10 @@ pub struct StoredPayment {
     pub payment: Payment,
     /// Whether a request holds an unexpired lease on it.
     pub in_flight: bool,
+    /// Whether a charge call may have reached the provider without its answer being
+    /// recorded: one timed out or failed after sending, or a lease expired under its holder.
+    /// Such a `pending` payment is settled only by asking the provider again.
+    pub charge_uncertain: bool,
 }
 
 /// How a provider call ended, as recorded by [`PaymentRepository::settle`].
@@ -46,6 +51,10 @@ pub enum Settlement {
     },
     /// `pending` → `declined`; no event.
     Declined,
+    /// `pending` → `declined` without asking the provider, because no charge call for it
+    /// ever reached the provider (`charge_uncertain` is 0); no event. Nothing was charged,
+    /// and the order is never charged after.
+    Voided,
     /// `charged` → `refunded`, with the provider's reference; enqueues `payment.refunded`.
     Refunded {
         /// The provider's reference of the refund.
@@ -60,7 +69,7 @@ pub struct PaymentTotals {
     pub pending: i64,
     /// Payments charged and not refunded.
     pub charged: i64,
-    /// Payments the provider declined.
+    /// Payments the provider declined, or voided before any charge reached it.
     pub declined: i64,
     /// Payments refunded.
     pub refunded: i64,
@@ -134,7 +143,7 @@ impl PaymentRepository {
     pub async fn by_order(&self, order_id: Uuid) -> Result<Option<StoredPayment>, StorageError> {
         let row = sqlx::query(
             "SELECT id, order_id, user_id, amount, currency, status, provider_ref, refund_ref,
-                    attempt_expires_at
+                    attempt_id, attempt_expires_at, charge_uncertain
              FROM payments WHERE order_id = $1",
         )
         .bind(order_id.to_string())
@@ -142,17 +151,36 @@ impl PaymentRepository {
         .await?;
         let now = unix_millis(SystemTime::now());
         row.map(|row| {
+            let attempt_id: Option<String> = row.try_get("attempt_id")?;
             let expires_at: Option<i64> = row.try_get("attempt_expires_at")?;
+            let in_flight = expires_at.is_some_and(|expires_at| expires_at > now);
+            let uncertain: i64 = row.try_get("charge_uncertain")?;
             Ok(StoredPayment {
                 payment: payment_from_row(&row)?,
-                in_flight: expires_at.is_some_and(|expires_at| expires_at > now),
+                in_flight,
+                // An expired lease still set is a holder that died mid-call: its call may
+                // have reached the provider (`take_lease` records that when it takes over).
+                charge_uncertain: uncertain != 0 || (attempt_id.is_some() && !in_flight),
             })
         })
         .transpose()
     }
 
+    /// The payment `payment_id`, if there is one.
+    pub async fn by_id(&self, payment_id: Uuid) -> Result<Option<Payment>, StorageError> {
+        let row = sqlx::query(
+            "SELECT id, order_id, user_id, amount, currency, status, provider_ref, refund_ref
+             FROM payments WHERE id = $1",
+        )
+        .bind(payment_id.to_string())
+        .fetch_optional(self.storage.pool())
+        .await?;
+        row.as_ref().map(payment_from_row).transpose()
+    }
+
     /// Takes a lease of `lease` on `payment` if it is still in its status and no unexpired
-    /// lease is held on it; `None` otherwise.
+    /// lease is held on it; `None` otherwise. Taking over an expired lease marks the charge
+    /// uncertain: its holder died mid-call, and that call may have reached the provider.
     pub async fn take_lease(
         &self,
         payment: &Payment,
@@ -161,7 +189,8 @@ impl PaymentRepository {
         let now = SystemTime::now();
         let attempt_id = Uuid::new_v4();
         let taken = sqlx::query(
-            "UPDATE payments SET attempt_id = $1, attempt_expires_at = $2, updated_at = $3
+            "UPDATE payments SET attempt_id = $1, attempt_expires_at = $2, updated_at = $3,
+                 charge_uncertain = CASE WHEN attempt_id IS NULL THEN charge_uncertain ELSE 1 END
              WHERE id = $4 AND status = $5
                AND (attempt_id IS NULL OR attempt_expires_at <= $3)",
         )
@@ -180,13 +209,27 @@ impl PaymentRepository {
     }
 
     /// Gives `lease` up without changing the payment, so the next request may call the
-    /// provider; does nothing if the lease was taken over meanwhile.
+    /// provider; does nothing if the lease was taken over meanwhile. Use it when the call
+    /// never reached the provider (or was a refund).
     pub async fn release(&self, lease: &Lease) -> Result<(), StorageError> {
+        self.release_marking(lease, false).await
+    }
+
+    /// Gives `lease` up like [`release`](Self::release) and marks the charge uncertain: the
+    /// call was sent but its answer is unknown (a timeout, a 5xx), so the provider may have
+    /// charged, and only asking it again (same idempotency key) settles the payment.
+    pub async fn release_uncertain(&self, lease: &Lease) -> Result<(), StorageError> {
+        self.release_marking(lease, true).await
+    }
+
+    async fn release_marking(&self, lease: &Lease, uncertain: bool) -> Result<(), StorageError> {
         sqlx::query(
-            "UPDATE payments SET attempt_id = NULL, attempt_expires_at = NULL, updated_at = $1
-             WHERE id = $2 AND attempt_id = $3",
+            "UPDATE payments SET attempt_id = NULL, attempt_expires_at = NULL, updated_at = $1,
+                 charge_uncertain = CASE WHEN $2 = 1 THEN 1 ELSE charge_uncertain END
+             WHERE id = $3 AND attempt_id = $4",
         )
         .bind(unix_millis(SystemTime::now()))
+        .bind(i64::from(uncertain))
         .bind(lease.payment.id.to_string())
         .bind(lease.attempt_id.to_string())
         .execute(self.storage.pool())
@@ -196,7 +239,9 @@ impl PaymentRepository {
 
     /// Records how the provider call of `lease` ended and releases the lease, in one
     /// transaction with the event of the new status (if it has one). `None` when the
-    /// lease was lost (it expired and another request took over): nothing changed.
+    /// lease was lost (it expired and another request took over), or, for
+    /// [`Settlement::Voided`], when the charge became uncertain: nothing changed, and the
+    /// lease (if still held) is the caller's to release.
     pub async fn settle(
         &self,
         lease: &Lease,
@@ -222,6 +267,19 @@ impl PaymentRepository {
                     "UPDATE payments SET status = 'declined',
                          attempt_id = NULL, attempt_expires_at = NULL, updated_at = $1
                      WHERE id = $2 AND attempt_id = $3 AND status = 'pending'",
+                ),
+                Payment {
+                    status: PaymentStatus::Declined,
+                    ..lease.payment.clone()
+                },
+                None,
+            ),
+            Settlement::Voided => (
+                sqlx::query(
+                    "UPDATE payments SET status = 'declined',
+                         attempt_id = NULL, attempt_expires_at = NULL, updated_at = $1
+                     WHERE id = $2 AND attempt_id = $3 AND status = 'pending'
+                       AND charge_uncertain = 0",
                 ),
                 Payment {
                     status: PaymentStatus::Declined,
@@ -261,6 +319,27 @@ impl PaymentRepository {
         }
         self.outbox.commit(transaction).await?;
         Ok(Some(payment))
+    }
+
+    /// One page of every payment, ordered by order, and the number of payments in all.
+    pub async fn page(&self, page: Page) -> Result<(Vec<Payment>, u64), StorageError> {
+        let rows = sqlx::query(
+            "SELECT id, order_id, user_id, amount, currency, status, provider_ref, refund_ref
+             FROM payments ORDER BY order_id LIMIT $1 OFFSET $2",
+        )
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(self.storage.pool())
+        .await?;
+        let items = rows
+            .iter()
+            .map(payment_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS total FROM payments")
+            .fetch_one(self.storage.pool())
+            .await?
+            .try_get("total")?;
+        Ok((items, u64::try_from(total).unwrap_or_default()))
     }
 
     /// How many payments there are in each status.

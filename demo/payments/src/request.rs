@@ -13,6 +13,10 @@ use crate::error::PaymentsError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OrderIdPath(pub(crate) Uuid);
 
+/// The `{id}` of `/payments/{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PaymentIdPath(pub(crate) Uuid);
+
 /// The `?order_id=` of `GET /payments`; other parameters are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OrderIdQuery(pub(crate) Uuid);
@@ -21,15 +25,30 @@ impl<S: Send + Sync> FromRequestParts<S> for OrderIdPath {
     type Rejection = PaymentsError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(segments) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        uuid_segment(parts, state, "order_id")
             .await
-            .map_err(|_| PaymentsError::InvalidOrderId)?;
-        segments
-            .get("order_id")
-            .and_then(|id| Uuid::parse_str(id).ok())
             .map(OrderIdPath)
             .ok_or(PaymentsError::InvalidOrderId)
     }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PaymentIdPath {
+    type Rejection = PaymentsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        uuid_segment(parts, state, "id")
+            .await
+            .map(PaymentIdPath)
+            .ok_or(PaymentsError::InvalidPaymentId)
+    }
+}
+
+/// The path segment `name` as a UUID; `None` when it is missing or not a UUID.
+async fn uuid_segment<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) -> Option<Uuid> {
+    let Path(segments) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .ok()?;
+    segments.get(name).and_then(|id| Uuid::parse_str(id).ok())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for OrderIdQuery {

@@ -2,14 +2,15 @@
 
 use seawall::chaos::RequestHead;
 use shop_kit::config::ServiceConfig;
-use shop_kit::server::{ServerError, ServiceScaffold, StoredApp};
+use shop_kit::server::{ServerError, ServiceScaffold, StoredApp, admin_routes};
 use shop_kit::storage::{Storage, StorageError, migrator};
 
+use crate::admin_reports::admin_reports;
 use crate::admin_state::ProductsAdminState;
 use crate::catalog::seed_catalog;
 use crate::migrations::MIGRATIONS;
 use crate::repository::ProductRepository;
-use crate::routes::router;
+use crate::routes::{openapi, router};
 
 /// The largest request body the products API accepts: a reservation is a few dozen bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -31,7 +32,8 @@ pub type App = StoredApp;
 /// Opens and migrates the database of `config`, seeds the catalog where absent, and builds
 /// the service: the [`router`] in the server stack (with the product id as the entity of
 /// `productFailure`-style faults), `/health/*` checking the database, `/metrics`, and
-/// `/admin/*` with the stock totals as its state.
+/// `/admin/*` with the stock totals as its state and the
+/// [stock and reservation listings](crate::admin_reports).
 pub async fn build(config: &ServiceConfig) -> Result<App, BuildError> {
     let storage = Storage::open(&config.database, &migrator(MIGRATIONS)).await?;
     let repository = ProductRepository::new(storage.clone());
@@ -40,8 +42,13 @@ pub async fn build(config: &ServiceConfig) -> Result<App, BuildError> {
         .readiness_check(storage.clone())
         .admin_state(ProductsAdminState::new(repository.clone()))
         .fault_entity(product_id_of)
+        .openapi(&openapi())
         .body_limit(BODY_LIMIT)
-        .build(router(repository))?;
+        .build(router(repository.clone()))?
+        .merge(admin_routes(
+            config.admin_token.clone(),
+            admin_reports(repository),
+        ));
     Ok(StoredApp::new(router, storage, config.bind))
 }
 

@@ -1,9 +1,9 @@
-//! The HTTP handlers of the products API; see [`router`](crate::router) for the routes.
+//! The HTTP handlers of the products API (with their OpenAPI descriptions); see [`router`](crate::router) for the routes.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use shop_kit::problem::{FieldError, ValidJson};
+use shop_kit::problem::{FieldError, Problem, ValidJson};
 
 use crate::error::ProductsError;
 use crate::model::{Page, Product, ProductPage, Reservation, ReservationStatus, ReserveStock};
@@ -11,6 +11,16 @@ use crate::repository::{ProductRepository, ReleaseOutcome, ReserveOutcome};
 use crate::request::{ProductIdPath, ReservationPath};
 
 /// `GET /products?limit=&offset=`: one page of the catalog.
+#[utoipa::path(
+    get,
+    path = "/products",
+    tag = "products",
+    params(Page),
+    responses(
+        (status = 200, description = "One page of the catalog, ordered by name", body = ProductPage),
+        (status = 400, description = "A bad limit or offset", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn list_products(
     State(repository): State<ProductRepository>,
     page: Page,
@@ -25,6 +35,17 @@ pub(crate) async fn list_products(
 }
 
 /// `GET /products/{id}`: one product.
+#[utoipa::path(
+    get,
+    path = "/products/{id}",
+    tag = "products",
+    params(("id" = uuid::Uuid, Path, description = "The product id")),
+    responses(
+        (status = 200, description = "The product", body = Product),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn get_product(
     State(repository): State<ProductRepository>,
     ProductIdPath(id): ProductIdPath,
@@ -38,6 +59,23 @@ pub(crate) async fn get_product(
 
 /// `POST /products/{id}/reservations`: 201 for a new reservation, 200 for the order's
 /// existing identical one, 409 for short stock or a conflicting earlier reservation.
+#[utoipa::path(
+    post,
+    path = "/products/{id}/reservations",
+    tag = "products",
+    params(("id" = uuid::Uuid, Path, description = "The product id")),
+    request_body = ReserveStock,
+    responses(
+        (status = 201, description = "Reserved now", body = Reservation),
+        (status = 200, description = "The order reserved the same quantity before", body = Reservation),
+        (status = 400, description = "Malformed JSON, or the id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Out of stock, or the order reserved another quantity or released it", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Quantity below 1, missing or mistyped fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn reserve_stock(
     State(repository): State<ProductRepository>,
     ProductIdPath(product_id): ProductIdPath,
@@ -86,6 +124,20 @@ fn existing_reservation(
 
 /// `DELETE /products/{id}/reservations/{order_id}`: gives the stock back once; 204 then and
 /// every time after, 404 when the order never reserved the product.
+#[utoipa::path(
+    delete,
+    path = "/products/{id}/reservations/{order_id}",
+    tag = "products",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The product id"),
+        ("order_id" = uuid::Uuid, Path, description = "The order that reserved it"),
+    ),
+    responses(
+        (status = 204, description = "Released (now or before)"),
+        (status = 400, description = "An id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The order never reserved the product", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn release_stock(
     State(repository): State<ProductRepository>,
     ReservationPath {

@@ -23,10 +23,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin_reports;
 mod admin_state;
 mod app;
 pub mod catalog;
 mod error;
+pub mod faults;
 mod handlers;
 pub mod migrations;
 pub mod model;
@@ -37,4 +39,4 @@ mod routes;
 pub use admin_state::ProductsAdminState;
 pub use app::{App, BODY_LIMIT, BuildError, build};
 pub use error::{OUT_OF_STOCK_PROBLEM, ProductsError, RESERVATION_CONFLICT_PROBLEM};
-pub use routes::router;
+pub use routes::{openapi, router};

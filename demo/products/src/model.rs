@@ -1,10 +1,11 @@
 //! The JSON shapes of the products API.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A product as `GET /products/{id}` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Product {
     /// The product id.
     pub id: Uuid,
@@ -21,7 +22,7 @@ pub struct Product {
 }
 
 /// A product as a list item of `GET /products`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProductSummary {
     /// The product id.
     pub id: Uuid,
@@ -36,7 +37,7 @@ pub struct ProductSummary {
 }
 
 /// One page of `GET /products`, ordered by name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProductPage {
     /// The products of this page.
     pub items: Vec<ProductSummary>,
@@ -53,7 +54,7 @@ pub struct ProductPage {
 pub use shop_kit::paging::Page;
 
 /// The body of `POST /products/{id}/reservations`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReserveStock {
     /// The order the stock is for; one reservation per order and product.
@@ -63,7 +64,7 @@ pub struct ReserveStock {
 }
 
 /// Whether a reservation still holds its stock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReservationStatus {
     /// The stock is held for the order.
@@ -92,7 +93,7 @@ impl ReservationStatus {
 }
 
 /// Stock held for one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reservation {
     /// The order.
     pub order_id: Uuid,

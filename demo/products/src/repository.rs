@@ -269,6 +269,28 @@ impl ProductRepository {
         Ok(ReleaseOutcome::Released)
     }
 
+    /// One page of every reservation, held or released, ordered by order and product, and
+    /// the number of reservations in all.
+    pub async fn reservations(&self, page: Page) -> Result<(Vec<Reservation>, u64), StorageError> {
+        let rows = sqlx::query(
+            "SELECT order_id, product_id, quantity, status FROM reservations
+             ORDER BY order_id, product_id LIMIT $1 OFFSET $2",
+        )
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(self.storage.pool())
+        .await?;
+        let items = rows
+            .iter()
+            .map(reservation_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS total FROM reservations")
+            .fetch_one(self.storage.pool())
+            .await?
+            .try_get("total")?;
+        Ok((items, u64::try_from(total).unwrap_or_default()))
+    }
+
     /// Totals over the catalog and the reservations.
     pub async fn totals(&self) -> Result<StockTotals, StorageError> {
         let row = sqlx::query(

@@ -8,7 +8,7 @@ use shop_kit::storage::{Storage, StorageError, migrator};
 use crate::admin_state::ReviewsAdminState;
 use crate::migrations::MIGRATIONS;
 use crate::repository::ReviewRepository;
-use crate::routes::router;
+use crate::routes::{openapi, router};
 use crate::state::ReviewsState;
 
 /// The largest request body the reviews API accepts: a review of 2000 characters, each
@@ -40,6 +40,7 @@ pub async fn build(config: &ServiceConfig) -> Result<App, BuildError> {
     let router = ServiceScaffold::new(config)
         .readiness_check(storage.clone())
         .admin_state(ReviewsAdminState::new(repository))
+        .openapi(&openapi())
         .body_limit(BODY_LIMIT)
         .build(router(state))?;
     Ok(StoredApp::new(router, storage, config.bind))

@@ -46,5 +46,5 @@ pub mod validation;
 pub use admin_state::ReviewsAdminState;
 pub use app::{App, BODY_LIMIT, BuildError, build};
 pub use error::{REVIEW_EXISTS_PROBLEM, ReviewsError};
-pub use routes::router;
+pub use routes::{openapi, router};
 pub use state::ReviewsState;

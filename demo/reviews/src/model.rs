@@ -1,11 +1,12 @@
 //! The JSON shapes of the reviews API.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of `POST /products/{product_id}/reviews`; see
 /// [`validate_review`](crate::validation::validate_review) for the rules.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostReview {
     /// The rating, 1 to 5.
@@ -15,7 +16,7 @@ pub struct PostReview {
 }
 
 /// A review as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Review {
     /// The review id (a UUIDv7).
     pub id: Uuid,
@@ -32,7 +33,7 @@ pub struct Review {
 }
 
 /// One page of `GET /products/{product_id}/reviews`, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewPage {
     /// The reviews of this page.
     pub items: Vec<Review>,

@@ -22,6 +22,12 @@
 //! This is seawall's [`ClientStack`](seawall::stack::ClientStack) composed by hand, to fit
 //! the trace layer between retry and breaker.
 //!
+//! [`resilience`](ServiceClientBuilder::resilience) switches retries and breakers for a
+//! comparison run ([`ClientResilience`]): [`NaiveRetries`](ClientResilience::NaiveRetries)
+//! keeps layer 3 without its budget and drops layer 5; [`Off`](ClientResilience::Off)
+//! makes layer 3 send one attempt and drops layer 5. Every other layer stays, so the runs
+//! are measured, traced and faulted alike.
+//!
 //! [`get_json`](ServiceClient::get_json) and [`post_json`](ServiceClient::post_json) set the
 //! route template for metrics and spans, and turn every answer that is not a 2xx into a
 //! [`ClientError`]: a local refusal (open circuit, timeout, injected fault) is told apart
@@ -74,13 +80,14 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use seawall::breaker::{BreakerHandle, ByAuthority, CircuitBreakerLayer};
@@ -97,6 +104,12 @@ use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder, ServiceExt};
 
 use crate::problem::{PROBLEM_JSON, Problem};
+pub use crate::resilience::ClientResilience;
+
+/// The retries a [`ClientResilience::NaiveRetries`] client may make per call, at most, and
+/// so the ratio of its unlimited budget: seawall's retry layer always pays from a budget,
+/// and one that every call fills with this many tokens never runs dry.
+const NAIVE_RETRIES_PER_CALL: f64 = 1000.0;
 
 /// The body of a request a [`ServiceClient`] sends.
 pub type RequestBody = Full<Bytes>;
@@ -204,6 +217,7 @@ pub struct ServiceClientBuilder {
     breaker_open_duration: Duration,
     fault_seed: Option<u64>,
     max_response_bytes: usize,
+    resilience: ClientResilience,
 }
 
 impl ServiceClientBuilder {
@@ -274,6 +288,16 @@ impl ServiceClientBuilder {
         self
     }
 
+    /// Which resilience layers the client uses; default [`ClientResilience::Seawall`].
+    /// Pass [`ServiceConfig::client_resilience`](crate::config::ServiceConfig) so that
+    /// `SHOP_CLIENT_RESILIENCE` applies. The retry and breaker settings above are ignored
+    /// by the choices that drop those layers (the budget by `NaiveRetries`, and
+    /// `max_attempts` by `Off`).
+    pub fn resilience(mut self, resilience: ClientResilience) -> Self {
+        self.resilience = resilience;
+        self
+    }
+
     /// Checks the settings and assembles the client. Call it inside a Tokio runtime.
     pub fn build(self) -> Result<ServiceClient, ClientConfigError> {
         if self.attempt_timeout >= self.total_timeout {
@@ -291,12 +315,25 @@ impl ServiceClientBuilder {
             .timeout(self.attempt_timeout)
             .service_name(name)
             .build()?;
-        let budget = match self.retry_budget {
-            Some(budget) => budget,
-            None => RetryBudget::new(0.2, 10.0)?,
+        let budget = match (self.resilience, self.retry_budget) {
+            // Checked first, so a budget given for a Seawall run does not cap a naive one.
+            (ClientResilience::NaiveRetries, _) => RetryBudget::builder()
+                .ratio(NAIVE_RETRIES_PER_CALL)
+                .min_per_sec(0.0)
+                .max_balance(NAIVE_RETRIES_PER_CALL * 1_000_000.0)
+                .build()?,
+            (_, Some(budget)) => budget,
+            (_, None) => RetryBudget::new(0.2, 10.0)?,
+        };
+        // `Off` keeps the retry layer with one attempt rather than removing it: the layer
+        // also makes the request body replayable, which the transport below is typed for.
+        let max_attempts = if self.resilience.retries() {
+            self.max_attempts
+        } else {
+            1
         };
         let retry = RetryLayer::builder()
-            .max_attempts(self.max_attempts)
+            .max_attempts(max_attempts)
             .base_delay(self.retry_base_delay)
             .budget(budget)
             .service_name(self.service_name.clone())
@@ -324,7 +361,7 @@ impl ServiceClientBuilder {
             .layer(total_deadline)
             .layer(retry)
             .layer(HttpTraceLayer::client(name))
-            .layer(breakers.clone())
+            .option_layer(self.resilience.protects().then(|| breakers.clone()))
             .layer(attempt_deadline)
             .layer(chaos)
             .map_err(BoxError::from)
@@ -337,6 +374,7 @@ impl ServiceClientBuilder {
             faults,
             breakers,
             max_response_bytes: self.max_response_bytes,
+            resilience: self.resilience,
         })
     }
 }
@@ -350,11 +388,13 @@ pub struct ServiceClient {
     faults: FaultHandle,
     breakers: CircuitBreakerLayer<HttpClassifier, ByAuthority>,
     max_response_bytes: usize,
+    resilience: ClientResilience,
 }
 
 impl fmt::Debug for ServiceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceClient")
+            .field("resilience", &self.resilience)
             .field("upstreams", &self.breakers.keys())
             .field("faults", &self.faults.list().len())
             .finish_non_exhaustive()
@@ -378,6 +418,7 @@ impl ServiceClient {
             breaker_open_duration: Duration::from_secs(5),
             fault_seed: None,
             max_response_bytes: 4 * 1024 * 1024,
+            resilience: ClientResilience::Seawall,
         }
     }
 
@@ -387,8 +428,13 @@ impl ServiceClient {
         &self.faults
     }
 
+    /// Which resilience layers this client uses.
+    pub fn resilience(&self) -> ClientResilience {
+        self.resilience
+    }
+
     /// The circuit breaker of the upstream at `authority` (`host:port`), once it has been
-    /// called.
+    /// called; never for a client without breakers ([`ClientResilience::protects`]).
     pub fn breaker(&self, authority: &str) -> Option<BreakerHandle> {
         self.breakers.handle_for(authority)
     }
@@ -405,38 +451,35 @@ impl ServiceClient {
 
     /// `GET {base}{path}` and decodes the JSON answer. `route` is the path's template
     /// (`/products/{id}`), for metrics and span names; `path` starts with `/`.
-    pub async fn get_json<T: DeserializeOwned>(
-        &self,
+    ///
+    /// Like [`post_json`](Self::post_json), the future borrows only the client and is `Send`.
+    pub fn get_json<'a, T: DeserializeOwned>(
+        &'a self,
         base: &str,
         path: &str,
         route: &str,
-    ) -> Result<T, ClientError> {
-        let request = json_request(Method::GET, base, path, route, RequestBody::default())?;
-        self.exchange_json(request).await
+    ) -> impl Future<Output = Result<T, ClientError>> + Send + use<'a, T> {
+        let request = json_request(Method::GET, base, path, route, RequestBody::default());
+        async move { self.exchange_json(request?).await }
     }
 
     /// `POST {base}{path}` with `body` as JSON, and decodes the JSON answer. With an
     /// `idempotency_key` the request carries it in `Idempotency-Key` and is retried like a
     /// GET; without one it is sent once. `route` as for [`get_json`](Self::get_json).
-    pub async fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
-        &self,
+    ///
+    /// The request is made before the future is returned, so the future borrows only the
+    /// client: it is `Send` (it can be spawned) whatever `B` is, and `body`, `base`, `path`
+    /// and `route` may be dropped as soon as this returns.
+    pub fn post_json<'a, B: Serialize + ?Sized, T: DeserializeOwned>(
+        &'a self,
         base: &str,
         path: &str,
         route: &str,
         body: &B,
         idempotency_key: Option<&str>,
-    ) -> Result<T, ClientError> {
-        let json =
-            serde_json::to_vec(body).map_err(|error| ClientError::InvalidRequest(error.into()))?;
-        let mut request = json_request(Method::POST, base, path, route, Full::from(json))?;
-        let headers = request.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(key) = idempotency_key {
-            let key = HeaderValue::from_str(key)
-                .map_err(|error| ClientError::InvalidRequest(error.into()))?;
-            headers.insert(IDEMPOTENCY_KEY, key);
-        }
-        self.exchange_json(request).await
+    ) -> impl Future<Output = Result<T, ClientError>> + Send + use<'a, B, T> {
+        let request = json_post_request(base, path, route, body, idempotency_key);
+        async move { self.exchange_json(request?).await }
     }
 
     /// Sends `request` and turns its answer into `T` or a [`ClientError`].
@@ -454,17 +497,7 @@ impl ServiceClient {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with(PROBLEM_JSON));
-        let body = Limited::new(response.into_body(), self.max_response_bytes)
-            .collect()
-            .await
-            .map_err(|error| {
-                if error.is::<LengthLimitError>() {
-                    ClientError::Decode(error)
-                } else {
-                    ClientError::Transport(error)
-                }
-            })?
-            .to_bytes();
+        let body = read_limited(response.into_body(), self.max_response_bytes).await?;
         if !status.is_success() {
             let problem = is_problem
                 .then(|| serde_json::from_slice::<Problem>(&body).ok())
@@ -475,6 +508,49 @@ impl ServiceClient {
         let json: &[u8] = if body.is_empty() { b"null" } else { &body };
         serde_json::from_slice(json).map_err(|error| ClientError::Decode(error.into()))
     }
+}
+
+/// Reads `body` whole, refusing more than `max_bytes` with a [`ClientError::Decode`].
+///
+/// Frame by frame rather than with `http_body_util::Limited`: awaiting a `Limited` collect
+/// of a boxed body trips rustc's higher-ranked check of `Send` (`From<Box<dyn Error + '0>>`
+/// "not general enough", rust-lang/rust#64552), which made the JSON helpers' futures not
+/// `Send`.
+async fn read_limited(mut body: ResponseBody, max_bytes: usize) -> Result<Bytes, ClientError> {
+    let mut read = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(ClientError::Transport)?.into_data() else {
+            continue; // trailers carry nothing to decode
+        };
+        if read.len() + data.len() > max_bytes {
+            return Err(ClientError::Decode(
+                format!("the answer is longer than {max_bytes} bytes").into(),
+            ));
+        }
+        read.extend_from_slice(&data);
+    }
+    Ok(read.freeze())
+}
+
+/// A `POST` of `body` as JSON, with its `Idempotency-Key` when given.
+fn json_post_request<B: Serialize + ?Sized>(
+    base: &str,
+    path: &str,
+    route: &str,
+    body: &B,
+    idempotency_key: Option<&str>,
+) -> Result<Request<RequestBody>, ClientError> {
+    let json =
+        serde_json::to_vec(body).map_err(|error| ClientError::InvalidRequest(error.into()))?;
+    let mut request = json_request(Method::POST, base, path, route, Full::from(json))?;
+    let headers = request.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(key) = idempotency_key {
+        let key = HeaderValue::from_str(key)
+            .map_err(|error| ClientError::InvalidRequest(error.into()))?;
+        headers.insert(IDEMPOTENCY_KEY, key);
+    }
+    Ok(request)
 }
 
 /// A request for `base` + `path` that accepts JSON and names its route template.

@@ -15,6 +15,7 @@
 //! | `SHOP_BUS_URL` | `bus_url` | `in-process`, or `amqp://`/`amqps://` for RabbitMQ (secret: the password is redacted) | `in-process` |
 //! | `SHOP_JWT_SECRET` | `jwt_secret` | HMAC key for the tokens, at least 32 bytes (secret) | a development key |
 //! | `SHOP_ADMIN_TOKEN` | `admin_token` | bearer token for `/admin/*`, at least 16 bytes (secret) | a development token |
+//! | `SHOP_CLIENT_RESILIENCE` | `client_resilience` | the resilience layers of the service's clients ([`ClientResilience`]): `seawall` (retries within a budget, circuit breakers), `naive` (retries without budget or breaker), `off` (one attempt, no breaker) | `seawall` |
 //!
 //! Every variable also exists per service, `SHOP_<SERVICE>_<NAME>` (for example
 //! `SHOP_PRODUCTS_DATABASE_URL`), and every TOML key inside a table named after the service
@@ -54,6 +55,8 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+pub use crate::resilience::{ClientResilience, UnknownResilience};
 
 /// The environment variable naming the optional TOML file.
 pub const CONFIG_FILE_VARIABLE: &str = "SHOP_CONFIG";
@@ -451,18 +454,21 @@ pub struct ServiceConfig {
     pub jwt_secret: Secret,
     /// The bearer token for `/admin/*`.
     pub admin_token: Secret,
+    /// The resilience layers of the service's clients to other services.
+    pub client_resilience: ClientResilience,
 }
 
 impl fmt::Display for ServiceConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} on {}, database {}, bus {}, data dir {}",
+            "{} on {}, database {}, bus {}, data dir {}, client resilience {}",
             self.service,
             self.bind,
             self.database,
             self.bus,
-            self.data_dir.display()
+            self.data_dir.display(),
+            self.client_resilience
         )
     }
 }
@@ -476,16 +482,18 @@ enum Setting {
     BusUrl,
     JwtSecret,
     AdminToken,
+    ClientResilience,
 }
 
 impl Setting {
-    const ALL: [Setting; 6] = [
+    const ALL: [Setting; 7] = [
         Setting::Bind,
         Setting::DataDir,
         Setting::DatabaseUrl,
         Setting::BusUrl,
         Setting::JwtSecret,
         Setting::AdminToken,
+        Setting::ClientResilience,
     ];
 
     const fn key(self) -> &'static str {
@@ -496,6 +504,7 @@ impl Setting {
             Setting::BusUrl => "bus_url",
             Setting::JwtSecret => "jwt_secret",
             Setting::AdminToken => "admin_token",
+            Setting::ClientResilience => "client_resilience",
         }
     }
 
@@ -507,6 +516,7 @@ impl Setting {
             Setting::BusUrl => "SHOP_BUS_URL",
             Setting::JwtSecret => "SHOP_JWT_SECRET",
             Setting::AdminToken => "SHOP_ADMIN_TOKEN",
+            Setting::ClientResilience => "SHOP_CLIENT_RESILIENCE",
         }
     }
 
@@ -685,6 +695,13 @@ impl ServiceConfig {
             MIN_ADMIN_TOKEN_BYTES,
             DEVELOPMENT_ADMIN_TOKEN,
         )?;
+        let client_resilience = match raw.take(Setting::ClientResilience) {
+            Some(raw) => raw
+                .value
+                .parse()
+                .map_err(|reason: UnknownResilience| raw.invalid(reason.to_string()))?,
+            None => ClientResilience::default(),
+        };
 
         let config = ServiceConfig {
             service,
@@ -694,6 +711,7 @@ impl ServiceConfig {
             bus,
             jwt_secret,
             admin_token,
+            client_resilience,
         };
         config.refuse_development_secrets_in_public()?;
         Ok(config)

@@ -26,10 +26,20 @@ use crate::problem::Problem;
 
 /// Which page of a listing to answer: `?limit=` and `?offset=`. See the [module docs](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct Page {
-    /// The page size, 1 to [`Page::MAX_LIMIT`].
+    /// The page size, 1 to [`Page::MAX_LIMIT`] (100); 20 when not given.
+    #[cfg_attr(
+        feature = "openapi",
+        param(required = false, minimum = 1, maximum = 100, default = 20)
+    )]
     pub limit: u32,
-    /// How many items to skip; fits in an `i64`.
+    /// How many items to skip; 0 when not given.
+    #[cfg_attr(feature = "openapi", param(required = false, default = 0))]
     pub offset: u64,
 }
 

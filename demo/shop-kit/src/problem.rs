@@ -115,6 +115,7 @@ fn deserialize_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Stat
 ///
 /// `field` is a dotted path such as `items[0].quantity`; empty for the body as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The path of the field in the request body.
     pub field: String,

@@ -190,7 +190,7 @@ async fn a_failing_handler_sends_the_event_to_the_dead_letter_queue_after_n_deli
         let counter = counter.clone();
         async move {
             counter.fetch_add(1, Ordering::SeqCst);
-            Err(HandlerError::new("payment provider rejects this"))
+            Err::<(), _>(HandlerError::new("payment provider rejects this"))
         }
     });
     let subscription = bus

@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use shop_kit::config::{BusConfig, ConfigError, DatabaseUrl, ServiceConfig, ShopService};
+use shop_kit::config::{
+    BusConfig, ClientResilience, ConfigError, DatabaseUrl, ServiceConfig, ShopService,
+};
 
 const NO_ENV: [(&str, &str); 0] = [];
 const JWT: &str = "0123456789abcdef0123456789abcdef-jwt";
@@ -38,6 +40,32 @@ fn defaults_need_no_set_up() {
     assert!(config.jwt_secret.is_development_default());
     assert!(config.admin_token.is_development_default());
     assert!(config.uses_development_secrets());
+    assert_eq!(config.client_resilience, ClientResilience::Seawall);
+}
+
+#[test]
+fn client_resilience_comes_from_the_environment_or_the_file() {
+    let naive = load(&[("SHOP_CLIENT_RESILIENCE", "naive")], None).unwrap();
+    assert_eq!(naive.client_resilience, ClientResilience::NaiveRetries);
+
+    let env = [
+        ("SHOP_CLIENT_RESILIENCE", "naive"),
+        ("SHOP_PRODUCTS_CLIENT_RESILIENCE", "off"),
+    ];
+    assert_eq!(
+        load(&env, None).unwrap().client_resilience,
+        ClientResilience::Off
+    );
+    let toml = "[products]\nclient_resilience = \"seawall\"";
+    assert_eq!(
+        load(&env, Some(toml)).unwrap().client_resilience,
+        ClientResilience::Seawall
+    );
+
+    let (setting, reason) =
+        invalid_setting(load(&[("SHOP_CLIENT_RESILIENCE", "hystrix")], None).unwrap_err());
+    assert_eq!(setting, "SHOP_CLIENT_RESILIENCE");
+    assert!(reason.contains("seawall, naive or off"), "{reason}");
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Helpers shared by the API tests of the demo shop's services: a parsed [`Reply`] with
 //! its problem+json assertions, [`send`] through a router, JSON request builders, and
-//! [`on_both_backends!`] to run scenarios on SQLite and PostgreSQL.
+//! [`on_both_backends!`] to run scenarios on SQLite and PostgreSQL, [`faults`] to put and
+//! remove named faults through `/admin/faults`, and [`openapi`] checks
+//! that a service's OpenAPI document matches its router.
 //!
 //! Dev-only: every service lists it under `[dev-dependencies]`, and keeps its own
 //! `TestApp` (how it is built) in its `tests/api/common`.
@@ -14,13 +16,19 @@ use serde_json::Value;
 use tower::ServiceExt;
 use uuid::Uuid;
 
+pub mod faults;
+pub mod openapi;
+
 pub use shop_kit::storage::TestDatabase;
 
 /// A response, its body parsed as JSON (`Null` when empty).
 #[derive(Debug)]
 pub struct Reply {
+    /// The response status.
     pub status: StatusCode,
+    /// The response headers.
     pub headers: HeaderMap,
+    /// The body parsed as JSON, `Null` when empty.
     pub json: Value,
 }
 

@@ -1,23 +1,19 @@
 //! [`build`]: the whole users service, from its settings to a router ready to serve.
 
-use std::fmt;
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use shop_kit::auth::{TokenIssuer, TokenVerifier};
 use shop_kit::bus::{BusError, EventBus};
 use shop_kit::config::ServiceConfig;
 use shop_kit::outbox::{OutboxRelay, RelayConfig};
-use shop_kit::server::{ServerError, ServiceScaffold, serve};
+use shop_kit::server::{ServerError, ServiceScaffold, StoredApp};
 use shop_kit::storage::{Storage, StorageError, migrator};
 
 use crate::admin_state::UsersAdminState;
 use crate::migrations::MIGRATIONS;
 use crate::password::{PasswordError, PasswordHasher};
 use crate::repository::UserRepository;
-use crate::routes::router;
+use crate::routes::{openapi, router};
 use crate::state::UsersState;
 
 /// The largest request body the users API accepts: a registration is a few hundred bytes.
@@ -40,71 +36,9 @@ pub enum BuildError {
     Server(#[from] ServerError),
 }
 
-/// The users service, built and ready to serve; its outbox relay runs from the start.
-pub struct App {
-    router: Router,
-    storage: Storage,
-    bus: Arc<dyn EventBus>,
-    relay: OutboxRelay,
-    bind: SocketAddr,
-}
-
-impl fmt::Debug for App {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("App")
-            .field("storage", &self.storage)
-            .field("relay", &self.relay)
-            .field("bind", &self.bind)
-            .finish_non_exhaustive()
-    }
-}
-
-impl App {
-    /// The whole router: the API in the server stack, health, metrics and admin routes.
-    pub fn router(&self) -> Router {
-        self.router.clone()
-    }
-
-    /// The service's database.
-    pub fn storage(&self) -> &Storage {
-        &self.storage
-    }
-
-    /// The bus the outbox relay publishes `user.created` to, for subscribers in the same
-    /// process (`shop up`, tests).
-    pub fn bus(&self) -> Arc<dyn EventBus> {
-        Arc::clone(&self.bus)
-    }
-
-    /// The events committed but not yet published, as last counted by the relay.
-    pub fn outbox_backlog(&self) -> u64 {
-        self.relay.backlog()
-    }
-
-    /// The configured listening address.
-    pub fn bind(&self) -> SocketAddr {
-        self.bind
-    }
-
-    /// Serves on the configured address until `shutdown_signal`, lets requests in flight
-    /// finish, publishes the outbox's pending events (for a bounded time), then closes the
-    /// database.
-    pub async fn serve(
-        self,
-        shutdown_signal: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), ServerError> {
-        let served = serve(self.router, self.bind, shutdown_signal).await;
-        let pending = self.relay.shutdown().await;
-        if pending > 0 {
-            tracing::warn!(
-                pending,
-                "users events left in the outbox for the next start"
-            );
-        }
-        self.storage.close().await;
-        served
-    }
-}
+/// The users service, built and ready to serve: its router, database and bus, and the
+/// outbox relay (running from the start) that [`StoredApp::serve`] flushes and stops.
+pub type App = StoredApp;
 
 /// Builds the service of `config` on the bus it names: a new in-process bus by default, or
 /// RabbitMQ for an `amqp://` URL. See [`build_with_bus`].
@@ -116,7 +50,7 @@ pub async fn build(config: &ServiceConfig) -> Result<App, BuildError> {
 /// Opens and migrates the database of `config`, starts the outbox relay to `bus`, and builds
 /// the service: the [`router`] in the server stack (tokens signed and verified with
 /// `config.jwt_secret`), `/health/*` checking the database, `/metrics`, and `/admin/*` with
-/// the user count as its state. For `shop up`, where every service shares one in-process bus.
+/// the user count as its state, and `/openapi.json` ([`openapi`]). For `shop up`, where every service shares one in-process bus.
 pub async fn build_with_bus(
     config: &ServiceConfig,
     bus: Arc<dyn EventBus>,
@@ -138,13 +72,10 @@ pub async fn build_with_bus(
     let router = ServiceScaffold::new(config)
         .readiness_check(storage.clone())
         .admin_state(UsersAdminState::new(repository))
+        .openapi(&openapi())
         .body_limit(BODY_LIMIT)
         .build(router(state))?;
-    Ok(App {
-        router,
-        storage,
-        bus,
-        relay,
-        bind: config.bind,
-    })
+    Ok(StoredApp::new(router, storage, config.bind)
+        .with_bus(bus)
+        .stopping(relay))
 }

@@ -1,10 +1,10 @@
-//! The HTTP handlers of the users API; see [`router`](crate::router) for the routes.
+//! The HTTP handlers of the users API and their OpenAPI descriptions; see [`router`](crate::router) for the routes.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use shop_kit::auth::AuthUser;
-use shop_kit::problem::ValidJson;
+use shop_kit::problem::{Problem, ValidJson};
 
 use crate::error::UsersError;
 use crate::model::{Login, LoginToken, RegisterUser, User};
@@ -15,6 +15,20 @@ use crate::validation::{normalise_email, validate_registration};
 
 /// `POST /users`: validates, hashes the password, stores the user and its `user.created`
 /// event in one transaction; 201 with the user, 409 when the username or email is taken.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    request_body = RegisterUser,
+    responses(
+        (status = 201, description = "Registered", body = User),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The username or email is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing, mistyped, unknown or invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn register(
     State(state): State<UsersState>,
     ValidJson(registration): ValidJson<RegisterUser>,
@@ -32,6 +46,20 @@ pub(crate) async fn register(
 
 /// `POST /auth/login`: a token for the account with this email and password; the same 401,
 /// after the same argon2 work, for an unknown email and for a wrong password.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "users",
+    request_body = Login,
+    responses(
+        (status = 200, description = "A token for the account", body = LoginToken),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown email or wrong password (the same answer)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing, mistyped or unknown fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn login(
     State(state): State<UsersState>,
     ValidJson(login): ValidJson<Login>,
@@ -53,6 +81,20 @@ pub(crate) async fn login(
 }
 
 /// `GET /users/{id}`: the caller's own profile; 403 for anyone else's.
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    tag = "users",
+    params(("id" = uuid::Uuid, Path, description = "The user id: the token's own")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The token's own user", body = User),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token's user no longer exists", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn get_user(
     State(state): State<UsersState>,
     AuthUser(caller): AuthUser,

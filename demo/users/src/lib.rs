@@ -33,6 +33,7 @@
 mod admin_state;
 mod app;
 mod error;
+pub mod faults;
 mod handlers;
 pub mod migrations;
 pub mod model;
@@ -46,5 +47,5 @@ pub mod validation;
 pub use admin_state::UsersAdminState;
 pub use app::{App, BODY_LIMIT, BuildError, build, build_with_bus};
 pub use error::{INVALID_CREDENTIALS_PROBLEM, USER_EXISTS_PROBLEM, UsersError};
-pub use routes::router;
+pub use routes::{openapi, router};
 pub use state::UsersState;

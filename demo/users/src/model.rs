@@ -3,10 +3,11 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of `POST /users`. `Debug` hides the password.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterUser {
     /// 3 to 32 characters of `a-z`, `0-9`, `_`, `.`, `-`, in any case (stored lower-case).
@@ -14,6 +15,7 @@ pub struct RegisterUser {
     /// An email address of at most 254 characters (stored lower-case).
     pub email: String,
     /// 8 to 128 characters.
+    #[schema(format = Password, min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -27,12 +29,13 @@ impl fmt::Debug for RegisterUser {
 }
 
 /// The body of `POST /auth/login`. `Debug` hides the password.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     /// The email the account was registered with, in any case.
     pub email: String,
     /// The account's password.
+    #[schema(format = Password)]
     pub password: String,
 }
 
@@ -45,7 +48,7 @@ impl fmt::Debug for Login {
 }
 
 /// A user as the API shows it: the answer of `POST /users` and `GET /users/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct User {
     /// The user id.
     pub id: Uuid,
@@ -56,7 +59,7 @@ pub struct User {
 }
 
 /// The answer of a successful `POST /auth/login`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LoginToken {
     /// A signed JWT for `Authorization: Bearer <token>`; see [`shop_kit::auth`].
     pub token: String,

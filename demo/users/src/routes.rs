@@ -1,9 +1,12 @@
-//! The users API routes.
+//! The users API routes and their OpenAPI document, from one list.
 
 use axum::Router;
-use axum::routing::{get, post};
+use shop_kit::openapi::service_document;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::handlers::{get_user, login, register};
+use crate::handlers;
 use crate::state::UsersState;
 
 /// The users API, without the server stack or the health, metrics and admin routes (see
@@ -15,11 +18,20 @@ use crate::state::UsersState;
 /// | `POST /auth/login` `{"email","password"}` | `200 {"token","user_id"}`: a JWT (see [`shop_kit::auth`]); `401` for an unknown email or a wrong password, the same answer for both; `400`/`413`/`415`/`422` as above |
 /// | `GET /users/{id}` with `Authorization: Bearer <token>` | `200 {"id","username","email"}` for the token's own user; `401` (with `WWW-Authenticate`) without a valid token; `403` for another user's id; `400` for an id that is not a UUID; `404` when the token's user no longer exists |
 ///
-/// Every error is `application/problem+json`.
+/// Every error is `application/problem+json`. [`openapi`] describes the same routes.
 pub fn router(state: UsersState) -> Router {
-    Router::new()
-        .route("/users", post(register))
-        .route("/users/{id}", get(get_user))
-        .route("/auth/login", post(login))
-        .with_state(state)
+    api().split_for_parts().0.with_state(state)
+}
+
+/// The OpenAPI 3.1 document of the users API, served at `GET /openapi.json`.
+pub fn openapi() -> OpenApi {
+    service_document("users", api().into_openapi())
+}
+
+/// The routes, each registered with its OpenAPI operation.
+fn api() -> OpenApiRouter<UsersState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::register))
+        .routes(routes!(handlers::get_user))
+        .routes(routes!(handlers::login))
 }

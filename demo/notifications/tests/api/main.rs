@@ -6,5 +6,9 @@
 
 mod common;
 
+mod admin_reports;
+mod bad_input;
 mod consuming;
+mod faults;
 mod inbox;
+mod openapi;

@@ -4,6 +4,7 @@ use shop_kit::storage::StorageError;
 use uuid::Uuid;
 
 use super::PaymentProcessor;
+use super::detached::detached;
 use super::lease_wait::LeaseWait;
 use crate::error::PaymentsError;
 use crate::model::{ChargeRequest, Payment, PaymentStatus};
@@ -21,8 +22,18 @@ pub enum ChargeOutcome {
 
 impl PaymentProcessor {
     /// Charges the order of `request` unless it has been charged (or declined) before; see
-    /// the [state machine](super).
+    /// the [state machine](super). The charge runs to its end in a task of its own, even
+    /// when this future is dropped (the caller hung up).
     pub async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, PaymentsError> {
+        let processor = self.clone();
+        let request = request.clone();
+        detached(async move { processor.charge_to_the_end(&request).await }).await
+    }
+
+    async fn charge_to_the_end(
+        &self,
+        request: &ChargeRequest,
+    ) -> Result<ChargeOutcome, PaymentsError> {
         let mut lease = self
             .repository
             .insert_pending(Uuid::now_v7(), request, self.lease)
@@ -63,8 +74,9 @@ impl PaymentProcessor {
 
     /// Calls the provider under `lease` and records the result: `Some` charged payment,
     /// `None` when the lease was lost meanwhile (nothing recorded), or the decline or
-    /// unavailability as an error.
-    async fn call_provider_to_charge(
+    /// unavailability as an error. A call that never left leaves the payment as it was; one
+    /// whose outcome is unknown marks the charge uncertain (see the [rules](super)).
+    pub(super) async fn call_provider_to_charge(
         &self,
         lease: Lease,
     ) -> Result<Option<Payment>, PaymentsError> {
@@ -87,9 +99,17 @@ impl PaymentProcessor {
                     None => Ok(None),
                 }
             }
+            ProviderOutcome::Unreachable { reason } => {
+                tracing::warn!(order_id = %payment.order_id, %reason, "the provider is unreachable for a charge");
+                self.repository.release(&lease).await?;
+                Err(PaymentsError::ProviderUnavailable {
+                    payment: Box::new(lease.payment),
+                    reason,
+                })
+            }
             ProviderOutcome::Unavailable { reason } => {
                 tracing::warn!(order_id = %payment.order_id, %reason, "the provider is unavailable for a charge");
-                self.repository.release(&lease).await?;
+                self.repository.release_uncertain(&lease).await?;
                 Err(PaymentsError::ProviderUnavailable {
                     payment: Box::new(lease.payment),
                     reason,

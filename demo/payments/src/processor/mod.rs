@@ -13,7 +13,10 @@
 //!        │                                                                              │
 //!        └──unreachable / no answer in time──► pending (lease released)                 └──unreachable / refused──► charged (lease released)
 //!                                                  │  a retry of the same order takes the lease again
-//!                                                  └──► pending + lease …
+//!                                                  ├──► pending + lease …
+//!                                                  │  POST …/refund (the order is given up), takes the lease:
+//!                                                  ├──no call ever reached the provider──► declined (voided, final)
+//!                                                  └──one may have──► charge again, same key ──► charged ──► refund …
 //! ```
 //!
 //! - **One row per order.** `POST /payments` first inserts a `pending` row; the unique
@@ -42,14 +45,31 @@
 //!   the order's payment has another amount, currency or user, or was refunded, 503 when
 //!   the provider is unavailable or another call is still in flight. A refund answers 200
 //!   with the refunded payment, the first time and every time after; 404 without a
-//!   payment; 409 when it was declined or never charged.
+//!   payment; 409 when it was declined or is voided now (never charged).
 //!
-//! A `pending` payment whose last call failed stays `pending` until its order is charged
-//! again; nothing voids it yet (the orders saga refunds only what was charged).
+//! - **Every payment settles.** A `pending` payment whose last call failed stays
+//!   `pending` only until its order is charged again or refunded. A refund settles it
+//!   first (`unsettled.rs`): if no charge call for it ever reached the provider (they all
+//!   failed in transport before being sent, which the client knows: the chaos layer or a
+//!   refused connection stopped them), it is voided as `declined` without asking anyone;
+//!   if one may have (a timeout or a 5xx after sending, recorded as `charge_uncertain`,
+//!   or a lease that expired under a dead holder), the charge is made again with the same
+//!   idempotency key, which tells what the provider did, and a charge found is refunded.
+//!   So a refund answers definitely (refunded, or 409 "not charged" with the payment
+//!   `declined`), or 503 while the provider cannot be asked; never 409 with `pending`.
+//!   The orders saga asks for a refund of every order it does not confirm, and keeps
+//!   asking (its compensation sweep) until the answer is definite.
+//!
+//! A charge and a refund each run in a task of their own (`detached.rs`): a caller that
+//! hangs up, or crashes, mid-way does not leave the payment `pending` under a lease with
+//! its outcome unknown; the operation settles it, and a refund asked meanwhile waits for
+//! that and refunds what was charged.
 
 mod charge;
+mod detached;
 mod lease_wait;
 mod refund;
+mod unsettled;
 
 use std::time::Duration;
 
@@ -102,5 +122,34 @@ impl PaymentProcessor {
             .await?
             .map(|stored| stored.payment)
             .ok_or(PaymentsError::PaymentNotFound(order_id))
+    }
+
+    /// The payment of `order_id` if `user_id` pays it. Someone else's payment is
+    /// [`PaymentsError::PaymentNotFound`] like a missing one, so its existence does not leak.
+    pub async fn payment_of_user(
+        &self,
+        user_id: Uuid,
+        order_id: Uuid,
+    ) -> Result<Payment, PaymentsError> {
+        self.repository
+            .by_order(order_id)
+            .await?
+            .map(|stored| stored.payment)
+            .filter(|payment| payment.user_id == user_id)
+            .ok_or(PaymentsError::PaymentNotFound(order_id))
+    }
+
+    /// The payment `payment_id` if `user_id` pays it; [`PaymentsError::UnknownPayment`]
+    /// when there is none or it is someone else's.
+    pub async fn payment_by_id_of_user(
+        &self,
+        user_id: Uuid,
+        payment_id: Uuid,
+    ) -> Result<Payment, PaymentsError> {
+        self.repository
+            .by_id(payment_id)
+            .await?
+            .filter(|payment| payment.user_id == user_id)
+            .ok_or(PaymentsError::UnknownPayment(payment_id))
     }
 }

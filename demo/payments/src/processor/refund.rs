@@ -4,6 +4,7 @@ use shop_kit::storage::StorageError;
 use uuid::Uuid;
 
 use super::PaymentProcessor;
+use super::detached::detached;
 use super::lease_wait::LeaseWait;
 use crate::error::PaymentsError;
 use crate::model::{Payment, PaymentStatus};
@@ -12,8 +13,17 @@ use crate::repository::{Lease, Settlement};
 
 impl PaymentProcessor {
     /// Refunds the charge of `order_id` unless it was refunded before, and returns the
-    /// refunded payment either way; see the [state machine](super).
+    /// refunded payment either way; see the [state machine](super). A payment left
+    /// `pending` is settled first, so the answer is definite: refunded, or
+    /// [`PaymentsError::NotCharged`] with the payment `declined` (or 503 while the provider
+    /// cannot tell whether it charged). The refund runs to its
+    /// end in a task of its own, even when this future is dropped (the caller hung up).
     pub async fn refund(&self, order_id: Uuid) -> Result<Payment, PaymentsError> {
+        let processor = self.clone();
+        detached(async move { processor.refund_to_the_end(order_id).await }).await
+    }
+
+    async fn refund_to_the_end(&self, order_id: Uuid) -> Result<Payment, PaymentsError> {
         let mut wait = LeaseWait::new(self.lease);
         loop {
             let stored = self
@@ -27,14 +37,19 @@ impl PaymentProcessor {
                 PaymentStatus::Declined => {
                     return Err(PaymentsError::NotCharged(Box::new(payment)));
                 }
-                PaymentStatus::Pending if !stored.in_flight => {
-                    return Err(PaymentsError::NotCharged(Box::new(payment)));
-                }
                 // A charge in flight: wait for it to end.
-                PaymentStatus::Pending => None,
-                PaymentStatus::Charged => self.repository.take_lease(&payment, self.lease).await?,
+                PaymentStatus::Pending if stored.in_flight => None,
+                // A charge that did not get through: settle it first (see `unsettled.rs`),
+                // then look again.
+                PaymentStatus::Pending | PaymentStatus::Charged => {
+                    self.repository.take_lease(&payment, self.lease).await?
+                }
             };
             match lease {
+                Some(held) if held.payment.status == PaymentStatus::Pending => {
+                    self.settle_unfinished_charge(held, stored.charge_uncertain)
+                        .await?;
+                }
                 Some(held) => {
                     if let Some(refunded) = self.call_provider_to_refund(held).await? {
                         return Ok(refunded);
@@ -80,7 +95,7 @@ impl PaymentProcessor {
                     status,
                 })
             }
-            ProviderOutcome::Unavailable { reason } => {
+            ProviderOutcome::Unreachable { reason } | ProviderOutcome::Unavailable { reason } => {
                 tracing::warn!(order_id = %payment.order_id, %reason, "the provider is unavailable for a refund");
                 self.repository.release(&lease).await?;
                 Err(PaymentsError::ProviderUnavailable {

@@ -42,8 +42,16 @@ pub enum ProviderOutcome {
         /// The provider's status.
         status: u16,
     },
-    /// No usable answer: unreachable, a 5xx, or none within the timeout. The call may be
-    /// made again with the same idempotency key.
+    /// The call never reached the provider: it failed in transport before it was sent (an
+    /// injected `transport_error` or `connection_reset`, a refused connection), so the
+    /// provider did nothing. The call may be made again with the same idempotency key.
+    Unreachable {
+        /// What happened, for logs and the problem's detail.
+        reason: String,
+    },
+    /// No usable answer after the call was sent: a 5xx, or none within the timeout. The
+    /// provider may or may not have done it; the call may be made again with the same
+    /// idempotency key to find out.
     Unavailable {
         /// What happened, for logs and the problem's detail.
         reason: String,
@@ -108,7 +116,8 @@ impl PaymentProvider {
             tokio::time::timeout(self.timeout, self.service.clone().oneshot(request)).await;
         match answer {
             Ok(Ok(response)) => outcome_of(response),
-            Ok(Err(unreachable)) => ProviderOutcome::Unavailable {
+            // The transport failed before the request left, so the provider never saw it.
+            Ok(Err(unreachable)) => ProviderOutcome::Unreachable {
                 reason: unreachable.to_string(),
             },
             Err(_) => ProviderOutcome::Unavailable {

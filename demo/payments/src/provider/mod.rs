@@ -9,8 +9,9 @@
 //! - [`PaymentProvider`]: the client the service uses. It calls the simulated provider
 //!   through the chaos layer with a [timeout](ProviderSettings::timeout) and turns the
 //!   answer into a [`ProviderOutcome`]: approved, declined (a 4xx, such as the 402 of
-//!   `paymentFailure`), or unavailable (an injected transport error, a 5xx, no answer in
-//!   time).
+//!   `paymentFailure`), unreachable (an injected transport error: the call never left, so
+//!   nothing happened at the provider), or unavailable (a 5xx, no answer in time: the
+//!   outcome is unknown).
 //!
 //! The provider's calls are `POST` requests to [`CHARGES_ROUTE`] or [`REFUNDS_ROUTE`], the
 //! routes a fault's `match` can select.

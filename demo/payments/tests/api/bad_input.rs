@@ -188,7 +188,7 @@ async fn bad_and_unknown_order_ids_are_400_and_404(app: &TestApp) {
         .await;
     refund_bad.assert_problem(StatusCode::BAD_REQUEST);
 
-    let read_unknown = app.payment_of(Uuid::new_v4()).await;
+    let read_unknown = app.payment_of(Uuid::new_v4(), Uuid::new_v4()).await;
     read_unknown.assert_problem(StatusCode::NOT_FOUND);
 
     for query in [
@@ -198,7 +198,9 @@ async fn bad_and_unknown_order_ids_are_400_and_404(app: &TestApp) {
         "?order=abc",
         "?order_id=%FF",
     ] {
-        let reply = app.get(&format!("/payments{query}")).await;
+        let reply = app
+            .get_as(Uuid::new_v4(), &format!("/payments{query}"))
+            .await;
         reply.assert_problem(StatusCode::BAD_REQUEST);
         assert!(reply.json["detail"].is_string(), "{query}: {reply:?}");
     }

@@ -2,14 +2,14 @@
 //! however concurrently the order is charged.
 
 use axum::http::StatusCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use payments::faults::{PAYMENT_UNREACHABLE, payment_unreachable};
 use payments::{PAYMENT_CONFLICT_PROBLEM, PAYMENT_IN_PROGRESS_PROBLEM};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{PaymentReply, TestApp, charge_request, json_post, send};
+use crate::common::{PaymentReply, TestApp, charge_request, json_post, leave_a_dead_lease, send};
 
 async fn a_charge_is_201_with_one_event(app: &TestApp) {
     let (order, user) = (Uuid::new_v4(), Uuid::new_v4());
@@ -26,7 +26,7 @@ async fn a_charge_is_201_with_one_event(app: &TestApp) {
         })
     );
 
-    let read = app.payment_of(order).await;
+    let read = app.payment_of(user, order).await;
     assert_eq!(read.status, StatusCode::OK, "{read:?}");
     assert_eq!(read.json, charged.json);
 
@@ -120,29 +120,10 @@ async fn charging_an_order_differently_is_409(app: &TestApp) {
         .await;
     other_currency.assert_problem(StatusCode::CONFLICT);
 
-    let read = app.payment_of(order).await;
+    let read = app.payment_of(user, order).await;
     assert_eq!(read.json, first.json, "the payment is unchanged");
     assert_eq!(app.app.provider_calls().charges, 1);
     app.published(EventKind::PaymentCompleted, 1).await;
-}
-
-/// Sets the lease of `order`'s payment as a request that died mid-call would leave it,
-/// expiring `expires_in_ms` from now (negative: expired).
-async fn leave_a_dead_lease(app: &TestApp, order: Uuid, expires_in_ms: i64) {
-    let now = i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("after 1970")
-            .as_millis(),
-    )
-    .expect("in range");
-    sqlx::query("UPDATE payments SET attempt_id = $1, attempt_expires_at = $2 WHERE order_id = $3")
-        .bind(Uuid::new_v4().to_string())
-        .bind(now + expires_in_ms)
-        .bind(order.to_string())
-        .execute(app.app.storage().pool())
-        .await
-        .expect("the lease is set");
 }
 
 async fn a_lease_left_by_a_dead_request_blocks_its_order_until_it_expires(app: &TestApp) {

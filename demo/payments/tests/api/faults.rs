@@ -41,7 +41,7 @@ async fn payment_failure_at_100_percent_is_402_without_an_event(app: &TestApp) {
     assert_eq!(declined.json["type"], PAYMENT_DECLINED_PROBLEM);
     assert_eq!(declined.json["order_id"], order.to_string());
     assert_eq!(declined.json["payment_status"], "declined");
-    let read = app.payment_of(order).await;
+    let read = app.payment_of(user, order).await;
     assert_eq!(read.json["status"], "declined");
     assert_eq!(read.json["id"], declined.json["payment_id"]);
 
@@ -147,7 +147,7 @@ async fn payment_unreachable_is_503_and_a_later_retry_charges_once(app: &TestApp
     let still = app.charge(order, user, 6500).await;
     still.assert_problem(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(still.payment_id(), payment_id);
-    assert_eq!(app.payment_of(order).await.json["status"], "pending");
+    assert_eq!(app.payment_of(user, order).await.json["status"], "pending");
     assert_eq!(app.app.provider_calls().charges, 0);
 
     app.app.faults().remove(PAYMENT_UNREACHABLE);
@@ -181,7 +181,7 @@ async fn an_unreachable_provider_delays_a_refund_but_it_happens_once(app: &TestA
     let unavailable = app.refund(order).await;
     unavailable.assert_problem(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(unavailable.json["payment_status"], "charged");
-    assert_eq!(app.payment_of(order).await.json["status"], "charged");
+    assert_eq!(app.payment_of(user, order).await.json["status"], "charged");
 
     app.app.faults().clear();
     let refunded = app.refund(order).await;

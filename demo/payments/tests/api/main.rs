@@ -5,8 +5,13 @@
 
 mod common;
 
+mod admin_reports;
 mod bad_input;
 mod charges;
 mod faults;
+mod hang_up;
+mod openapi;
 mod operations;
+mod ownership;
 mod refunds;
+mod settling;

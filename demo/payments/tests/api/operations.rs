@@ -94,7 +94,7 @@ async fn metrics_count_api_requests_by_route(app: &TestApp) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     assert_eq!(
-        app.payment_of(Uuid::new_v4()).await.status,
+        app.payment_of(Uuid::new_v4(), Uuid::new_v4()).await.status,
         StatusCode::NOT_FOUND
     );
     let response = app

@@ -26,7 +26,7 @@ async fn refunding_once_publishes_one_event_and_again_the_same_answer(app: &Test
     let again = app.refund(order).await;
     assert_eq!(again.status, StatusCode::OK, "{again:?}");
     assert_eq!(again.json, refunded.json);
-    assert_eq!(app.payment_of(order).await.json, refunded.json);
+    assert_eq!(app.payment_of(user, order).await.json, refunded.json);
 
     let events = app.published(EventKind::PaymentRefunded, 1).await;
     assert_eq!(events[0].payment_id, id);

@@ -5,7 +5,10 @@
 
 mod common;
 
+mod admin_reports;
 mod bad_input;
 mod catalog;
+mod faults;
+mod openapi;
 mod operations;
 mod reservations;

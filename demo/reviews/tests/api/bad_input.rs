@@ -1,4 +1,6 @@
-//! Every kind of bad body answers problem+json with the right status, and stores nothing.
+//! Every kind of bad body answers problem+json with the right status, and stores nothing;
+//! so do unknown paths and wrong methods. (Out-of-range ratings and bad product ids are in
+//! `posting` and `listing`.)
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -66,8 +68,26 @@ async fn oversized_and_non_json_bodies_are_refused(app: &TestApp) {
     assert_eq!(app.review_count().await, 0);
 }
 
+async fn wrong_methods_are_405_and_unknown_paths_404(app: &TestApp) {
+    let (_, token) = app.user();
+    let put = Request::put(format!("/products/{}/reviews", Uuid::now_v7()))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("a request");
+    app.send(put)
+        .await
+        .assert_problem(StatusCode::METHOD_NOT_ALLOWED);
+    app.get("/reviews", Some(&token))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    app.get(&format!("/products/{}/reviews/1", Uuid::now_v7()), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+}
+
 shop_testing::on_both_backends!(
     crate::common::TestApp,
     malformed_or_mistyped_bodies_are_refused,
     oversized_and_non_json_bodies_are_refused,
+    wrong_methods_are_405_and_unknown_paths_404,
 );

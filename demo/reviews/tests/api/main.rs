@@ -7,5 +7,6 @@ mod common;
 
 mod bad_input;
 mod listing;
+mod openapi;
 mod operations;
 mod posting;

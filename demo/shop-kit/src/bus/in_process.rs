@@ -1,6 +1,7 @@
 //! The embedded backend: bounded in-memory queues, one per consumer, in this process.
 
 use super::{
+    counters,
     error::BusError,
     event::{Event, EventKind},
     event_bus::{EventBus, Subscription, stopped},
@@ -161,6 +162,7 @@ impl EventBus for InProcessBus {
         handler: Arc<dyn EventHandler>,
     ) -> Result<Subscription, BusError> {
         let (sender, receiver) = mpsc::channel(self.shared.config.queue_capacity);
+        counters::register_consumer(consumer, kinds);
         {
             let mut queues = lock(&self.shared.queues);
             if queues.contains_key(consumer) {

@@ -18,6 +18,17 @@
 //! Events are only routed to consumers that exist (subscribed once, on RabbitMQ, or
 //! subscribed now, in process) when they are published.
 //!
+//! # Metrics
+//!
+//! Every consumer counts its deliveries in [`EVENTS_CONSUMED`] by kind and
+//! [`ConsumeOutcome`] (a handler reports a skipped duplicate with [`Handled::Duplicate`]);
+//! the outbox relay counts what it published in [`EVENTS_PUBLISHED`].
+//!
+//! # Faults
+//!
+//! [`FaultedHandler`] puts a service's fault handle in front of its consumer: the
+//! `eventBusLag` fault ([`EVENT_BUS_LAG`]) and pauses while a named fault is in place.
+//!
 //! # Tracing
 //!
 //! Publishing makes a `producer` span and writes its W3C context (`traceparent`,
@@ -60,9 +71,11 @@
 //! ```
 
 mod connect;
+mod counters;
 mod error;
 mod event;
 mod event_bus;
+mod faults;
 mod handler;
 mod headers;
 mod in_process;
@@ -71,10 +84,16 @@ mod telemetry;
 mod timestamp;
 
 pub use connect::connect;
+#[cfg(feature = "outbox")]
+pub(crate) use counters::PublishedCounters;
+pub use counters::{ConsumeOutcome, EVENTS_CONSUMED, EVENTS_PUBLISHED};
 pub use error::BusError;
 pub use event::{Event, EventKind, UnknownEventKind};
 pub use event_bus::{EventBus, Subscription};
-pub use handler::{EventHandler, HandlerError};
+pub use faults::{
+    EVENT_BUS_LAG, EVENT_BUS_ROUTE, FaultedHandler, event_bus_lag, event_bus_lag_between,
+};
+pub use handler::{EventHandler, Handled, HandlerError};
 pub use headers::{BAGGAGE, Headers, TRACEPARENT, TRACESTATE};
 pub use in_process::{DeadLetter, InProcessBus, InProcessConfig};
 pub use rabbitmq::{RabbitMqBus, RabbitMqConfig};

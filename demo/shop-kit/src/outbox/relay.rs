@@ -11,7 +11,7 @@ use super::backlog::Backlog;
 use super::config::RelayConfig;
 use super::enqueue::Outbox;
 use super::table;
-use crate::bus::{BusError, Event, EventBus};
+use crate::bus::{BusError, Event, EventBus, PublishedCounters};
 use crate::storage::{Storage, StorageError};
 
 /// How often published rows older than the retention are deleted.
@@ -37,6 +37,7 @@ impl OutboxRelay {
     pub fn start(storage: Storage, bus: Arc<dyn EventBus>, config: RelayConfig) -> (Outbox, Self) {
         let wake = Arc::new(Notify::new());
         let backlog = Arc::new(Backlog::new(&config.service_name));
+        let published = PublishedCounters::register(&config.service_name);
         let (stop, stopped) = watch::channel(false);
         let relay = Relay {
             storage,
@@ -44,6 +45,7 @@ impl OutboxRelay {
             config,
             wake: Arc::clone(&wake),
             backlog: Arc::clone(&backlog),
+            published,
             last_purge: None,
         };
         let task = tokio::spawn(relay.run(stopped));
@@ -107,6 +109,8 @@ struct Relay {
     config: RelayConfig,
     wake: Arc<Notify>,
     backlog: Arc<Backlog>,
+    /// Counts each event the bus confirmed.
+    published: PublishedCounters,
     last_purge: Option<Instant>,
 }
 
@@ -194,6 +198,7 @@ impl Relay {
                 table::record_failure(&self.storage, &row.id, &error.to_string()).await?;
                 return Err(error.into());
             }
+            self.published.record(event.kind);
             table::mark_published(&self.storage, &row.id).await?;
         }
         Ok(if rows.len() == batch_size as usize {

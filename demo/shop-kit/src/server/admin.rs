@@ -54,6 +54,16 @@ pub fn admin_router(
         ))
 }
 
+/// A service's own admin `routes` (read-only reports beyond `/admin/state`, such as
+/// listings `shop check` reads) behind the same admin token as [`admin_router`]; merge the
+/// result next to the service's router. The routes must live under `/admin/`.
+pub fn admin_routes(token: Secret, routes: Router) -> Router {
+    routes.layer(from_fn_with_state(
+        AdminToken::new(token),
+        require_admin_token,
+    ))
+}
+
 #[derive(Clone)]
 struct ServiceState {
     service_name: &'static str,

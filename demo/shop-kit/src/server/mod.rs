@@ -42,6 +42,8 @@
 
 mod admin;
 mod admin_auth;
+#[cfg(feature = "storage")]
+mod background;
 mod body_limit;
 mod error;
 mod fallback;
@@ -53,7 +55,9 @@ mod stack;
 #[cfg(feature = "storage")]
 mod stored_app;
 
-pub use admin::{AdminState, admin_router};
+pub use admin::{AdminState, admin_router, admin_routes};
+#[cfg(feature = "storage")]
+pub use background::Background;
 pub use error::ServerError;
 pub use health::{
     NotReady, READINESS_CHECK_TIMEOUT, Readiness, ReadinessCheck, ReadinessReport, health_router,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use seawall::chaos::RequestHead;
+use seawall::chaos::{FaultHandle, RequestHead};
 
 use super::ServerError;
 use super::admin::{AdminState, admin_router};
@@ -41,6 +41,9 @@ pub struct ServiceScaffold {
     stack: ServerStackBuilder,
     readiness: Readiness,
     admin_state: Option<Arc<dyn AdminState>>,
+    admin_faults: Option<FaultHandle>,
+    #[cfg(feature = "openapi")]
+    openapi: Option<Router>,
 }
 
 impl fmt::Debug for ServiceScaffold {
@@ -50,6 +53,7 @@ impl fmt::Debug for ServiceScaffold {
             .field("stack", &self.stack)
             .field("readiness", &self.readiness)
             .field("admin_state", &self.admin_state.is_some())
+            .field("admin_faults", &self.admin_faults.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +69,9 @@ impl ServiceScaffold {
             stack: ServerStack::builder(service_name),
             readiness: Readiness::new(),
             admin_state: None,
+            admin_faults: None,
+            #[cfg(feature = "openapi")]
+            openapi: None,
         }
     }
 
@@ -78,6 +85,23 @@ impl ServiceScaffold {
     /// What `GET /admin/state` reports under `state`.
     pub fn admin_state(mut self, state: impl AdminState) -> Self {
         self.admin_state = Some(Arc::new(state));
+        self
+    }
+
+    /// The faults `/admin/faults[/{name}]` controls (and `GET /admin/state` lists) instead
+    /// of the stack's own: for a service whose faults belong elsewhere, such as payments,
+    /// whose named faults act on its simulated provider's client chaos layer. The stack's
+    /// fault layer then stays in place with no admin route to it.
+    pub fn admin_faults(mut self, faults: FaultHandle) -> Self {
+        self.admin_faults = Some(faults);
+        self
+    }
+
+    /// Serves `document` at `GET /openapi.json`, outside the stack like the health routes
+    /// (see [`openapi_router`](crate::openapi::openapi_router)).
+    #[cfg(feature = "openapi")]
+    pub fn openapi(mut self, document: &utoipa::openapi::OpenApi) -> Self {
+        self.openapi = Some(crate::openapi::openapi_router(document));
         self
     }
 
@@ -102,7 +126,8 @@ impl ServiceScaffold {
         self
     }
 
-    /// Puts `api` in the [`ServerStack`] and adds `/health/*`, `/metrics` and `/admin/*`,
+    /// Puts `api` in the [`ServerStack`] and adds `/health/*`, `/metrics`, `/admin/*` (and
+    /// `/openapi.json` when given),
     /// which stay outside the stack: faults never hit them and they are not in the request
     /// metrics.
     ///
@@ -110,18 +135,31 @@ impl ServiceScaffold {
     /// the process). `api` must not have a fallback, nor routes under `/health`, `/metrics` or
     /// `/admin`.
     pub fn build(self, api: Router) -> Result<Router, ServerError> {
+        self.build_with_faults(api).map(|(router, _)| router)
+    }
+
+    /// [`build`](Self::build), also returning the faults `/admin/faults` controls, for a
+    /// service that applies them beyond its HTTP routes too (its event consumer, with
+    /// `shop_kit::bus::FaultedHandler`).
+    pub fn build_with_faults(self, api: Router) -> Result<(Router, FaultHandle), ServerError> {
         let metrics =
             seawall_telemetry::install_prometheus_recorder().map_err(ServerError::Metrics)?;
         let stack = self.stack.build()?;
-        let operations = health_router(self.readiness)
-            .merge(seawall_telemetry::metrics_router(metrics))
-            .method_not_allowed_fallback(method_not_allowed);
+        let operations =
+            health_router(self.readiness).merge(seawall_telemetry::metrics_router(metrics));
+        #[cfg(feature = "openapi")]
+        let operations = match self.openapi {
+            Some(openapi) => operations.merge(openapi),
+            None => operations,
+        };
+        let operations = operations.method_not_allowed_fallback(method_not_allowed);
+        let faults = self.admin_faults.unwrap_or_else(|| stack.faults());
         let admin = admin_router(
             self.service_name,
             self.admin_token,
-            stack.faults(),
+            faults.clone(),
             self.admin_state,
         );
-        Ok(stack.wrap(api).merge(operations).merge(admin))
+        Ok((stack.wrap(api).merge(operations).merge(admin), faults))
     }
 }

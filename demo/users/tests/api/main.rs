@@ -6,7 +6,9 @@
 mod common;
 
 mod bad_input;
+mod faults;
 mod login;
+mod openapi;
 mod operations;
 mod profile;
 mod registration;

@@ -76,7 +76,12 @@ impl TestApp {
     }
 
     pub async fn publish(&self, event: &Event) {
-        self.app.bus().publish(event).await.expect("published");
+        self.app
+            .bus()
+            .expect("notifications keeps its bus")
+            .publish(event)
+            .await
+            .expect("published");
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

@@ -1,7 +1,7 @@
 //! Running the payments service against a throw-away database, and talking to it.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -10,16 +10,20 @@ use payments::events::PaymentEvent;
 use payments::provider::ProviderSettings;
 use payments::{App, BuildOptions};
 use serde_json::Value;
+use shop_kit::auth::TokenIssuer;
 use shop_kit::bus::{Event, EventKind, HandlerError, Subscription};
-use shop_kit::config::{ServiceConfig, ShopService};
+use shop_kit::config::{Secret, ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
 use sqlx::Row;
 use uuid::Uuid;
 
-pub use shop_testing::{Reply, json_post, send};
+pub use shop_testing::{Reply, get, json_post, send};
 
 /// The admin token of the test services.
 pub const ADMIN_TOKEN: &str = "payments-test-admin-token";
+
+/// The JWT secret of the test services, shared with the issuer of the tests.
+pub const JWT_SECRET: &str = "payments-test-jwt-secret-of-at-least-32-bytes";
 
 /// The seed of the provider's fault draws, so probabilistic faults repeat.
 pub const FAULT_SEED: u64 = 20_240_531;
@@ -37,6 +41,7 @@ const SETTLE: Duration = Duration::from_millis(300);
 /// goes when this drops.
 pub struct TestApp {
     pub app: App,
+    issuer: TokenIssuer,
     events: Arc<Mutex<Vec<Event>>>,
     _subscription: Subscription,
     // Dropped after `app`, which holds its pool.
@@ -60,7 +65,10 @@ impl TestApp {
     async fn on(database: TestDatabase) -> TestApp {
         let mut config = ServiceConfig::from_sources(
             ShopService::Payments,
-            [("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)],
+            [
+                ("SHOP_ADMIN_TOKEN", ADMIN_TOKEN),
+                ("SHOP_JWT_SECRET", JWT_SECRET),
+            ],
             None,
         )
         .expect("test settings");
@@ -79,6 +87,7 @@ impl TestApp {
         let recorded = Arc::clone(&events);
         let subscription = app
             .bus()
+            .expect("payments keeps its bus")
             .subscribe(
                 "payments-test",
                 &[EventKind::PaymentCompleted, EventKind::PaymentRefunded],
@@ -94,6 +103,7 @@ impl TestApp {
             .expect("the test consumer subscribes");
         TestApp {
             app,
+            issuer: TokenIssuer::new(&Secret::new(JWT_SECRET)),
             events,
             _subscription: subscription,
             _database: database,
@@ -121,8 +131,20 @@ impl TestApp {
         self.send(refund_request(order)).await
     }
 
-    pub async fn payment_of(&self, order: Uuid) -> Reply {
-        self.get(&format!("/payments?order_id={order}")).await
+    /// `GET uri` with a token of `user`.
+    pub async fn get_as(&self, user: Uuid, uri: &str) -> Reply {
+        self.send(get(uri, Some(&self.token(user)))).await
+    }
+
+    /// A token of `user`.
+    pub fn token(&self, user: Uuid) -> String {
+        self.issuer.issue(user).expect("a token")
+    }
+
+    /// `GET /payments?order_id=` as `user`.
+    pub async fn payment_of(&self, user: Uuid, order: Uuid) -> Reply {
+        self.get_as(user, &format!("/payments?order_id={order}"))
+            .await
     }
 
     /// Waits until `count` events of `kind` were published, listens a little longer for
@@ -178,6 +200,25 @@ impl TestApp {
             .expect("the payment count")
             .get("n")
     }
+}
+
+/// Sets the lease of `order`'s payment as a request that died mid-call would leave it,
+/// expiring `expires_in_ms` from now (negative: expired).
+pub async fn leave_a_dead_lease(app: &TestApp, order: Uuid, expires_in_ms: i64) {
+    let now = i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis(),
+    )
+    .expect("in range");
+    sqlx::query("UPDATE payments SET attempt_id = $1, attempt_expires_at = $2 WHERE order_id = $3")
+        .bind(Uuid::new_v4().to_string())
+        .bind(now + expires_in_ms)
+        .bind(order.to_string())
+        .execute(app.app.storage().pool())
+        .await
+        .expect("the lease is set");
 }
 
 pub fn charge_request(order: Uuid, user: Uuid, amount: i64) -> Request<Body> {

@@ -11,6 +11,7 @@ mod wire;
 pub use config::RabbitMqConfig;
 
 use super::{
+    counters,
     error::BusError,
     event::{Event, EventKind},
     event_bus::{EventBus, Subscription},
@@ -112,6 +113,7 @@ impl EventBus for RabbitMqBus {
                 reason: "a consumer needs a name",
             });
         }
+        counters::register_consumer(consumer, kinds);
         QueueConsumer {
             name: consumer.to_owned(),
             kinds: kinds.to_vec(),

@@ -116,6 +116,7 @@ impl TestApp {
         let subscription = self
             .app
             .bus()
+            .expect("users keeps its bus")
             .subscribe(
                 "users-test",
                 &[EventKind::UserCreated],

@@ -12,15 +12,16 @@ use shop_kit::bus::EventBus;
 use shop_kit::client::{ClientConfigError, ServiceClient};
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::outbox::{OutboxRelay, RelayConfig};
-use shop_kit::server::{ServerError, ServiceScaffold, serve};
+use shop_kit::server::{ServerError, ServiceScaffold, admin_routes, serve};
 use shop_kit::storage::{Storage, StorageError, migrator};
 use tokio::task::JoinHandle;
 
+use crate::admin::{OrdersAdminState, admin_reports};
 use crate::downstream::Downstream;
 use crate::migrations::MIGRATIONS;
 use crate::repository::OrderRepository;
-use crate::routes::router;
-use crate::saga::{SAGA_DEADLINE, Saga, recovery};
+use crate::routes::{openapi, router};
+use crate::saga::{Saga, SagaCounts, SagaSettings, SettingsError, recovery, sweep};
 use crate::state::OrdersState;
 
 /// The largest request body the orders API accepts: an order is a few dozen bytes.
@@ -42,6 +43,9 @@ pub enum BuildError {
     /// The client of the downstream services could not be built.
     #[error("orders client: {0}")]
     Client(#[from] ClientConfigError),
+    /// A `SHOP_SAGA_*` variable is not valid (see [`SagaSettings::from_env`]).
+    #[error("orders settings: {0}")]
+    Settings(#[from] SettingsError),
     /// The server scaffolding could not be assembled.
     #[error("orders server: {0}")]
     Server(#[from] ServerError),
@@ -84,7 +88,8 @@ fn local_url(service: ShopService) -> String {
 }
 
 /// The orders service, built and ready to serve; its outbox relay runs from the start, and
-/// so does the recovery of the sagas an earlier process left unfinished.
+/// so do the recovery of the sagas an earlier process left unfinished and the sweep of
+/// sagas that get stuck.
 pub struct App {
     router: Router,
     storage: Storage,
@@ -92,7 +97,9 @@ pub struct App {
     bus: Arc<dyn EventBus>,
     relay: OutboxRelay,
     client: ServiceClient,
+    saga: Saga,
     recovery: JoinHandle<()>,
+    sweep: JoinHandle<()>,
 }
 
 impl fmt::Debug for App {
@@ -127,7 +134,8 @@ impl App {
         Arc::clone(&self.bus)
     }
 
-    /// The client the saga calls products and payments with: its faults and breakers.
+    /// The client the saga calls products and payments with: its faults and breakers, and
+    /// its [resilience](shop_kit::client::ClientResilience) (`SHOP_CLIENT_RESILIENCE`).
     pub fn client(&self) -> &ServiceClient {
         &self.client
     }
@@ -135,6 +143,16 @@ impl App {
     /// Whether the start-up recovery of interrupted sagas has finished.
     pub fn recovery_finished(&self) -> bool {
         self.recovery.is_finished()
+    }
+
+    /// The sagas the start-up recovery and the sweep finished so far.
+    pub fn saga_counts(&self) -> SagaCounts {
+        self.saga.stats().counts()
+    }
+
+    /// The saga runner: its repository, running sagas and a [`sweep`] pass on demand.
+    pub fn saga(&self) -> &Saga {
+        &self.saga
     }
 
     /// The events committed but not yet published, as last counted by the relay.
@@ -150,6 +168,7 @@ impl App {
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let served = serve(self.router, self.bind, shutdown_signal).await;
+        self.sweep.abort();
         let pending = self.relay.shutdown().await;
         if pending > 0 {
             tracing::warn!(
@@ -162,14 +181,29 @@ impl App {
     }
 }
 
+/// [`build_with`] the [`SagaSettings`] of the process environment
+/// ([`SagaSettings::load`]: `SHOP_SAGA_DEADLINE_MS`, `SHOP_SAGA_SWEEP_EVERY_MS`,
+/// `SHOP_SAGA_STUCK_AFTER_MS`, or their `SHOP_ORDERS_` forms; the defaults otherwise).
+pub async fn build(config: &ServiceConfig, deps: OrdersDeps) -> Result<App, BuildError> {
+    build_with(config, deps, SagaSettings::load()?).await
+}
+
 /// Opens and migrates the database of `config`, starts the outbox relay to `deps.bus`,
-/// starts the [recovery](crate::saga::recovery) of the sagas left unfinished, and builds
-/// the service: the [`router`] in the server stack (tokens verified with
-/// `config.jwt_secret`), `/health/*` checking the database, `/metrics`, and `/admin/*`.
+/// starts the [recovery](crate::saga::recovery) of the sagas left unfinished and the
+/// [sweep](crate::saga::sweep) of stuck ones, and builds the service: the [`router`] in
+/// the server stack (tokens verified with `config.jwt_secret`), `/openapi.json`
+/// ([`openapi`]), `/health/*` checking the database, `/metrics`, and `/admin/*` with the
+/// [admin reports](crate::admin); `/admin/faults` controls the server stack's faults,
+/// which include the saga's [`ordersCrashMidSaga`](crate::faults).
 ///
 /// The downstream base URLs are arguments (`deps`), not settings: the launcher knows where
-/// it runs products and payments ([`OrdersDeps::local`] for the default ports).
-pub async fn build(config: &ServiceConfig, deps: OrdersDeps) -> Result<App, BuildError> {
+/// it runs products and payments ([`OrdersDeps::local`] for the default ports). `saga`
+/// sets the saga's deadline and the sweep.
+pub async fn build_with(
+    config: &ServiceConfig,
+    deps: OrdersDeps,
+    saga: SagaSettings,
+) -> Result<App, BuildError> {
     let service_name = config.service.name();
     let storage = Storage::open(&config.database, &migrator(MIGRATIONS)).await?;
     let (outbox, relay) = OutboxRelay::start(
@@ -178,21 +212,32 @@ pub async fn build(config: &ServiceConfig, deps: OrdersDeps) -> Result<App, Buil
         RelayConfig::new(service_name),
     );
     let client = ServiceClient::builder(service_name)
+        .resilience(config.client_resilience)
         .total_timeout(CALL_TIMEOUT)
         .attempt_timeout(ATTEMPT_TIMEOUT)
         .build()?;
     let downstream = Downstream::new(client.clone(), deps.products_url, deps.payments_url);
     let saga = Saga::new(
+        service_name,
         OrderRepository::new(storage.clone(), outbox),
         downstream,
-        SAGA_DEADLINE,
+        saga,
     );
     let recovery = recovery::start(saga.clone());
-    let state = OrdersState::new(saga, TokenVerifier::new(&config.jwt_secret));
-    let router = ServiceScaffold::new(config)
+    let sweep = sweep::start(saga.clone());
+    let state = OrdersState::new(saga.clone(), TokenVerifier::new(&config.jwt_secret));
+    let (router, faults) = ServiceScaffold::new(config)
         .readiness_check(storage.clone())
+        .admin_state(OrdersAdminState::new(saga.clone()))
+        .openapi(&openapi())
         .body_limit(BODY_LIMIT)
-        .build(router(state))?;
+        .build_with_faults(router(state))?;
+    // The saga reads `ordersCrashMidSaga` from the faults `/admin/faults` controls.
+    saga.faults().attach(faults);
+    let router = router.merge(admin_routes(
+        config.admin_token.clone(),
+        admin_reports(saga.clone()),
+    ));
     Ok(App {
         router,
         storage,
@@ -200,6 +245,8 @@ pub async fn build(config: &ServiceConfig, deps: OrdersDeps) -> Result<App, Buil
         bus: deps.bus,
         relay,
         client,
+        saga,
         recovery,
+        sweep,
     })
 }

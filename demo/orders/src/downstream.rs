@@ -141,12 +141,12 @@ impl Downstream {
 
     /// `POST /payments/{order_id}/refund`. `Ok` when refunded, when the order has no
     /// payment (`404`), and when its payment is not charged (`409` with `payment_status`
-    /// `declined` or `pending`): nothing is left charged.
+    /// `declined`): nothing is left charged.
     ///
-    /// A `pending` payment is taken as never charged: the saga refunds only after its charge
-    /// call ended, and payments answers a charge within its provider timeout (2 s), below
-    /// this client's attempt timeout. The one gap left: an attempt that timed out here while
-    /// payments was still calling its provider.
+    /// Payments settles a `pending` payment before it answers a refund (it asks its provider
+    /// again, or records it declined when the charge never reached the provider), and answers
+    /// `503` while it cannot, which this client retries; `pending` is still read as not
+    /// charged, for a payments service that predates that rule.
     pub fn refund(
         &self,
         order_id: Uuid,

@@ -7,7 +7,7 @@ use shop_kit::problem::{FieldError, Problem};
 use shop_kit::storage::StorageError;
 use uuid::Uuid;
 
-use crate::model::{FailureReason, Order};
+use crate::model::{FailureReason, Order, OrderStatus};
 use crate::saga::SagaError;
 
 /// The `type` of the problem of a cancelled order is this prefix and its
@@ -17,6 +17,10 @@ pub const ORDER_FAILED_PROBLEM_PREFIX: &str = "urn:shop:problem:order-";
 /// The `type` of the 409 answered for a repeated `Idempotency-Key` whose first order is
 /// still running.
 pub const ORDER_IN_PROGRESS_PROBLEM: &str = "urn:shop:problem:order-in-progress";
+
+/// The `type` of the 503 answered when the [`ordersCrashMidSaga`](crate::faults) fault
+/// abandoned the order's saga: the order stays `pending` until the sweep finishes it.
+pub const ORDER_ABANDONED_PROBLEM: &str = "urn:shop:problem:order-abandoned";
 
 /// How long a client should wait before retrying after a 503.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -90,6 +94,14 @@ impl From<OrdersError> for Problem {
                 &order,
             ),
             OrdersError::Saga(SagaError::Storage(error)) => Problem::from(error),
+            OrdersError::Saga(SagaError::Abandoned { order_id, .. }) => {
+                Problem::service_unavailable(detail)
+                    .with_type(ORDER_ABANDONED_PROBLEM)
+                    .with_title("Order saga abandoned")
+                    .with_extension("order_id", order_id.to_string())
+                    .with_extension("order_status", OrderStatus::Pending.as_str())
+                    .with_retry_after(RETRY_AFTER)
+            }
             OrdersError::Saga(error) => {
                 tracing::error!(%error, "order saga failed");
                 Problem::internal_server_error("the order saga failed")

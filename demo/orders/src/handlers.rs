@@ -1,10 +1,11 @@
-//! The HTTP handlers of the orders API; see [`router`](crate::router) for the routes.
+//! The HTTP handlers of the orders API and their OpenAPI descriptions; see
+//! [`router`](crate::router) for the routes.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use shop_kit::auth::AuthUser;
-use shop_kit::problem::{FieldError, ValidJson};
+use shop_kit::problem::{FieldError, Problem, ValidJson};
 use uuid::Uuid;
 
 use crate::error::OrdersError;
@@ -16,6 +17,27 @@ const MAX_QUANTITY: i64 = 1000;
 
 /// `POST /orders`: runs the saga of a new order (or answers the first order of a repeated
 /// `Idempotency-Key`); 201 with the completed order, or the problem of its failure.
+#[utoipa::path(
+    post,
+    path = "/orders",
+    tag = "orders",
+    request_body = CreateOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a repeated key of the same user answers the first order's result")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "The saga completed: the order with its saga log", body = Order),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 402, description = "Payment declined; compensated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown product; compensated", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Out of stock (compensated), or the first order of this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Quantity not from 1 to 1000, missing, mistyped or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "A downstream answer the saga cannot act on; compensated", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "A service unavailable, the deadline passed, or the saga was interrupted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn create_order(
     State(state): State<OrdersState>,
     AuthUser(user_id): AuthUser,
@@ -52,6 +74,19 @@ pub(crate) async fn create_order(
 }
 
 /// `GET /orders/{id}`: the caller's own order with its saga log; 404 for anyone else's.
+#[utoipa::path(
+    get,
+    path = "/orders/{id}",
+    tag = "orders",
+    params(("id" = uuid::Uuid, Path, description = "The order id")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The order with its saga steps", body = Order),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of the token's user", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn get_order(
     State(state): State<OrdersState>,
     AuthUser(user_id): AuthUser,

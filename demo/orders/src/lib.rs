@@ -8,11 +8,18 @@
 //!   of stock, `402` declined, `503` unavailable. A repeated `Idempotency-Key` answers the
 //!   first order's result.
 //! - `GET /orders/{id}`: the caller's own order with its saga log.
+//! - `GET /openapi.json`: the OpenAPI 3.1 document of these routes ([`openapi`]).
 //!
 //! `order.completed` (`{order_id, user_id, total, currency}`) and `order.cancelled`
 //! (`{order_id, user_id, reason}`) go through a transactional outbox ([`events`]). At
 //! start-up, orders a stopped process left `pending` or `compensating` are confirmed or
-//! compensated ([`saga::recovery`]).
+//! compensated ([`saga::recovery`]); while the service runs, a periodic sweep does the same
+//! for sagas stuck longer than a configurable age ([`saga::sweep`], [`saga::SagaSettings`]).
+//! `/admin/state` and `/admin/orders` report the orders for `shop check` ([`admin`]).
+//! `/admin/faults` controls the server stack's faults and the saga's
+//! `ordersCrashMidSaga` ([`faults`]).
+//! The saga counts orders by outcome, compensations by step and recovered sagas in
+//! Prometheus ([`saga::metrics`]; METRICS.md, "Orders").
 //!
 //! [`router`] lists the API; [`build`] makes the whole service for the `shop` launcher. It
 //! listens on port 8083 unless configured otherwise, on SQLite by default or PostgreSQL
@@ -32,10 +39,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 mod app;
 pub mod downstream;
 mod error;
 pub mod events;
+pub mod faults;
 mod handlers;
 pub mod migrations;
 pub mod model;
@@ -44,7 +53,9 @@ mod routes;
 pub mod saga;
 mod state;
 
-pub use app::{App, BODY_LIMIT, BuildError, OrdersDeps, build};
-pub use error::{ORDER_FAILED_PROBLEM_PREFIX, ORDER_IN_PROGRESS_PROBLEM, OrdersError};
-pub use routes::router;
+pub use app::{App, BODY_LIMIT, BuildError, OrdersDeps, build, build_with};
+pub use error::{
+    ORDER_ABANDONED_PROBLEM, ORDER_FAILED_PROBLEM_PREFIX, ORDER_IN_PROGRESS_PROBLEM, OrdersError,
+};
+pub use routes::{openapi, router};
 pub use state::OrdersState;

@@ -2,10 +2,11 @@
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of `POST /orders`: buy `quantity` units of `product_id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrder {
     /// The product to buy.
@@ -15,7 +16,7 @@ pub struct CreateOrder {
 }
 
 /// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// The saga is running.
@@ -39,22 +40,31 @@ impl OrderStatus {
         }
     }
 
+    /// Whether the saga of an order in this status has not finished: `pending` or
+    /// `compensating`.
+    pub const fn is_unfinished(self) -> bool {
+        matches!(self, OrderStatus::Pending | OrderStatus::Compensating)
+    }
+
+    /// Every status, in the order an order goes through them.
+    pub const ALL: [OrderStatus; 4] = [
+        OrderStatus::Pending,
+        OrderStatus::Compensating,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+    ];
+
     /// The status of a column value.
     pub fn from_column(value: &str) -> Option<Self> {
-        [
-            OrderStatus::Pending,
-            OrderStatus::Compensating,
-            OrderStatus::Completed,
-            OrderStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == value)
+        OrderStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
     }
 }
 
 /// Why an order was cancelled: the `failure_reason` column and the `reason` of
 /// `order.cancelled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
     /// The products service has no such product: 404.
@@ -74,6 +84,17 @@ pub enum FailureReason {
 }
 
 impl FailureReason {
+    /// Every reason, in the order of their declaration (and discriminants).
+    pub const ALL: [FailureReason; 7] = [
+        FailureReason::ProductNotFound,
+        FailureReason::OutOfStock,
+        FailureReason::PaymentDeclined,
+        FailureReason::Unavailable,
+        FailureReason::Rejected,
+        FailureReason::DeadlineExceeded,
+        FailureReason::Interrupted,
+    ];
+
     /// The column value.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -89,17 +110,9 @@ impl FailureReason {
 
     /// The reason of a column value.
     pub fn from_column(value: &str) -> Option<Self> {
-        [
-            FailureReason::ProductNotFound,
-            FailureReason::OutOfStock,
-            FailureReason::PaymentDeclined,
-            FailureReason::Unavailable,
-            FailureReason::Rejected,
-            FailureReason::DeadlineExceeded,
-            FailureReason::Interrupted,
-        ]
-        .into_iter()
-        .find(|reason| reason.as_str() == value)
+        FailureReason::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == value)
     }
 
     /// The HTTP status an order cancelled for this reason is answered with.
@@ -117,7 +130,7 @@ impl FailureReason {
 }
 
 /// A step of the order saga, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepName {
     /// The caller's token proves the user; recorded as done.
@@ -159,7 +172,7 @@ impl StepName {
 }
 
 /// What happened to a step, one row of the saga log per transition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// About to call; its effect is unknown until `done` or `failed` follows.
@@ -197,7 +210,7 @@ impl StepStatus {
 }
 
 /// One row of the saga log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SagaStep {
     /// Its position in the order's log, from 1.
     pub seq: i64,
@@ -212,7 +225,7 @@ pub struct SagaStep {
 }
 
 /// An order as the API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Order {
     /// The order id.
     pub id: Uuid,

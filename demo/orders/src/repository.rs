@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use shop_kit::bus::Event;
 use shop_kit::outbox::Outbox;
+use shop_kit::paging::Page;
 use shop_kit::storage::{Storage, StorageError, read_uuid, unix_millis};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -113,6 +114,66 @@ impl OrderRepository {
             orders.push(self.with_steps(order_from_row(row)?).await?);
         }
         Ok(orders)
+    }
+
+    /// The unfinished orders (`pending` or `compensating`) quiet since `quiet_since` (Unix
+    /// milliseconds): not changed, and no saga step logged, at or after it. With their
+    /// logs, least recently changed first.
+    pub async fn stuck(&self, quiet_since: i64) -> Result<Vec<Order>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders
+             WHERE status IN ('pending', 'compensating') AND updated_at < $1
+               AND NOT EXISTS (SELECT 1 FROM saga_steps
+                               WHERE saga_steps.order_id = orders.id AND saga_steps.at >= $1)
+             ORDER BY updated_at"
+        )))
+        .bind(quiet_since)
+        .fetch_all(self.storage.pool())
+        .await?;
+        let mut orders = Vec::with_capacity(rows.len());
+        for row in &rows {
+            orders.push(self.with_steps(order_from_row(row)?).await?);
+        }
+        Ok(orders)
+    }
+
+    /// One page of every order, without saga logs, ordered by id, and the number of orders
+    /// in all.
+    pub async fn page(&self, page: Page) -> Result<(Vec<Order>, u64), StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders ORDER BY id LIMIT $1 OFFSET $2"
+        )))
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(self.storage.pool())
+        .await?;
+        let orders = rows
+            .iter()
+            .map(order_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS total FROM orders")
+            .fetch_one(self.storage.pool())
+            .await?
+            .try_get("total")?;
+        Ok((orders, u64::try_from(total).unwrap_or_default()))
+    }
+
+    /// How many orders there are in each status, `(status, count)`, every status listed.
+    pub async fn counts(&self) -> Result<Vec<(OrderStatus, i64)>, StorageError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS orders FROM orders GROUP BY status")
+            .fetch_all(self.storage.pool())
+            .await?;
+        let mut counts: Vec<(OrderStatus, i64)> =
+            OrderStatus::ALL.iter().map(|&status| (status, 0)).collect();
+        for row in &rows {
+            let status: String = row.try_get("status")?;
+            let status = decode("status", &status, OrderStatus::from_column)?;
+            let count: i64 = row.try_get("orders")?;
+            if let Some(entry) = counts.iter_mut().find(|(known, _)| *known == status) {
+                entry.1 = count;
+            }
+        }
+        Ok(counts)
     }
 
     /// Appends a transition of `step` to the saga log of `order_id`.

@@ -14,9 +14,10 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use super::metrics::{CompensationStep, OrderOutcome};
 use super::{Saga, SagaError};
 use crate::events::OrderCancelled;
-use crate::model::{FailureReason, Order, SagaStep, StepName, StepStatus};
+use crate::model::{FailureReason, Order, OrderStatus, SagaStep, StepName, StepStatus};
 
 /// How many times each compensation is tried before the order is left `compensating`.
 pub const COMPENSATION_ATTEMPTS: u32 = 4;
@@ -30,10 +31,16 @@ const UNDOABLE: [StepName; 2] = [StepName::Charge, StepName::ReserveStock];
 impl Saga {
     /// Marks the order `compensating` for `reason` (or keeps the reason it has), undoes its
     /// steps in reverse and cancels it with an `order.cancelled` event. `Ok` also when a
-    /// compensation kept failing: the order is then left `compensating`.
+    /// compensation kept failing: the order is then left `compensating`; and when the order
+    /// is final already, which is left as it is.
     pub async fn compensate(&self, order_id: Uuid, reason: FailureReason) -> Result<(), SagaError> {
         self.repository.set_compensating(order_id, reason).await?;
         let order = self.current(order_id).await?;
+        if order.status != OrderStatus::Compensating {
+            // Final already (completed or cancelled by another path): nothing may be undone.
+            tracing::debug!(%order_id, status = order.status.as_str(), "not compensating a finished order");
+            return Ok(());
+        }
         let mut undone = true;
         for step in UNDOABLE {
             if needs_compensation(&order.steps, step) && !self.undo(&order, step).await? {
@@ -55,6 +62,9 @@ impl Saga {
             .await?
         {
             tracing::info!(%order_id, reason = cancelled.reason.as_str(), "order cancelled");
+            self.stats.count_compensation(CompensationStep::Cancel);
+            self.stats
+                .count_order(OrderOutcome::Cancelled(cancelled.reason));
         }
         Ok(())
     }
@@ -71,6 +81,10 @@ impl Saga {
                 Ok(()) => {
                     self.log(order.id, step, StepStatus::Compensated, None)
                         .await?;
+                    self.stats.count_compensation(match step {
+                        StepName::Charge => CompensationStep::Refund,
+                        _ => CompensationStep::Release,
+                    });
                     return Ok(true);
                 }
                 Err(error) => {

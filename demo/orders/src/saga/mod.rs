@@ -12,32 +12,52 @@
 //! `order.completed` in one transaction.
 //!
 //! The saga of a request runs in its own task ([`Saga::spawn`]), so a client that hangs up,
-//! or the server's request timeout, never stops it half-way.
+//! or the server's request timeout, never stops it half-way. Sagas a stopped process left
+//! unfinished are finished at the next start ([`recovery`]), and sagas stuck while the
+//! service runs by a periodic [`sweep`]; a saga is [claimed](running) by whoever runs it,
+//! so two of them never run one order's saga at once.
 
 pub mod compensation;
+pub mod metrics;
 pub mod recovery;
+pub mod running;
+mod settings;
+mod stats;
+pub mod sweep;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use shop_kit::client::ClientError;
 use shop_kit::storage::StorageError;
 use uuid::Uuid;
 
+use self::metrics::OrderOutcome;
 use crate::downstream::Downstream;
 use crate::events::OrderCompleted;
+use crate::faults::{CrashPoint, ORDERS_CRASH_MID_SAGA, SagaFaults};
 use crate::model::{FailureReason, Order, StepName, StepStatus};
 use crate::repository::OrderRepository;
 
-/// How long a saga may run forward before it is compensated: checked before each step.
-pub const SAGA_DEADLINE: Duration = Duration::from_secs(8);
+pub use running::{Claim, RunningSagas};
+pub use settings::{SagaSettings, SettingsError};
+pub use stats::{SagaCounts, SagaStats};
+
+/// How long a saga may run forward before it is compensated, by default: checked before
+/// each step.
+pub const SAGA_DEADLINE: Duration = SagaSettings::DEFAULT.deadline;
 
 /// Runs order sagas against the downstream services, logging them in the repository.
-/// Cloning is cheap.
+/// Cloning is cheap; clones share the [`RunningSagas`] and the [`SagaStats`].
 #[derive(Debug, Clone)]
 pub struct Saga {
     repository: OrderRepository,
     downstream: Downstream,
-    deadline: Duration,
+    settings: SagaSettings,
+    running: RunningSagas,
+    stats: SagaStats,
+    faults: SagaFaults,
 }
 
 /// Why a saga could not be run or logged; the order is left as stored, for recovery.
@@ -49,6 +69,15 @@ pub enum SagaError {
     /// The order is not in the database.
     #[error("order {0} is not in the database")]
     Missing(Uuid),
+    /// The [`ORDERS_CRASH_MID_SAGA`] fault abandoned the saga right after `after`, as if
+    /// the process had died: the order is left `pending`, uncompensated, for the sweep.
+    #[error("the saga of order {order_id} was abandoned after {} by the {ORDERS_CRASH_MID_SAGA} fault", .after.as_str())]
+    Abandoned {
+        /// The order.
+        order_id: Uuid,
+        /// The last step that ran.
+        after: StepName,
+    },
     /// The task running the saga panicked or was cancelled.
     #[error("the saga task of order {order_id} failed: {reason}")]
     Task {
@@ -80,12 +109,22 @@ impl From<SagaError> for Stop {
 }
 
 impl Saga {
-    /// A saga on `repository` calling `downstream`, compensated once `deadline` has passed.
-    pub fn new(repository: OrderRepository, downstream: Downstream, deadline: Duration) -> Self {
+    /// A saga of the service `service_name` (the `service_name` label of its
+    /// [metrics], registered here) on `repository` calling `downstream`, with the deadline
+    /// and sweep of `settings`.
+    pub fn new(
+        service_name: &str,
+        repository: OrderRepository,
+        downstream: Downstream,
+        settings: SagaSettings,
+    ) -> Self {
         Saga {
             repository,
             downstream,
-            deadline,
+            settings,
+            running: RunningSagas::default(),
+            stats: SagaStats::new(service_name),
+            faults: SagaFaults::default(),
         }
     }
 
@@ -94,12 +133,35 @@ impl Saga {
         &self.repository
     }
 
-    /// Runs the saga of the new `pending` order `order_id` in its own task and returns the
-    /// order as it ended (`completed`, `cancelled`, or `compensating` when a compensation
-    /// could not be finished).
+    /// The sagas running in this process now.
+    pub fn running(&self) -> &RunningSagas {
+        &self.running
+    }
+
+    /// The faults the saga obeys ([`crate::faults`]); attach the service's handle to it.
+    pub fn faults(&self) -> &SagaFaults {
+        &self.faults
+    }
+
+    /// What the recovery and the sweep did.
+    pub fn stats(&self) -> &SagaStats {
+        &self.stats
+    }
+
+    /// Runs the saga of the new `pending` order `order_id` in its own task, claimed for as
+    /// long as it runs, and returns the order as it ended (`completed`, `cancelled`, or
+    /// `compensating` when a compensation could not be finished).
     pub async fn spawn(&self, order_id: Uuid) -> Result<Order, SagaError> {
         let saga = self.clone();
-        match tokio::spawn(async move { saga.run(order_id).await }).await {
+        let claim = self.running.claim(order_id);
+        let task = tokio::spawn(async move {
+            // A new order is never claimed already; were it, the saga must not run twice.
+            let Some(_claim) = claim else {
+                return saga.current(order_id).await;
+            };
+            saga.run(order_id).await
+        });
+        match task.await {
             Ok(result) => result,
             Err(error) => Err(SagaError::Task {
                 order_id,
@@ -178,6 +240,7 @@ impl Saga {
             .await;
         self.outcome(order_id, StepName::ReserveStock, reserved)
             .await?;
+        self.crash_point(order_id, CrashPoint::AfterReserve)?;
 
         self.check_deadline(order_id, started, StepName::Charge)
             .await?;
@@ -188,7 +251,12 @@ impl Saga {
             .charge(order_id, order.user_id, total, &product.currency)
             .await;
         self.outcome(order_id, StepName::Charge, charged).await?;
+        self.crash_point(order_id, CrashPoint::AfterCharge)?;
 
+        // Past the deadline the caller has given up: the charge is refunded rather than
+        // confirmed late.
+        self.check_deadline(order_id, started, StepName::Confirm)
+            .await?;
         let completed = OrderCompleted {
             order_id,
             user_id: order.user_id,
@@ -216,6 +284,7 @@ impl Saga {
             .await?
         {
             tracing::info!(order_id = %completed.order_id, "order completed");
+            self.stats.count_order(OrderOutcome::Completed);
         }
         Ok(())
     }
@@ -240,6 +309,17 @@ impl Saga {
         }
     }
 
+    /// Abandons the saga at `point` when [`ORDERS_CRASH_MID_SAGA`] says so: nothing more
+    /// is logged or undone, as if the process had died right there.
+    fn crash_point(&self, order_id: Uuid, point: CrashPoint) -> Result<(), Stop> {
+        if !self.faults.crash_at(point) {
+            return Ok(());
+        }
+        let after = point.step();
+        tracing::warn!(%order_id, after = after.as_str(), fault = ORDERS_CRASH_MID_SAGA, "order saga abandoned by a fault");
+        Err(Stop::Error(SagaError::Abandoned { order_id, after }))
+    }
+
     /// Stops the saga before `next` when its deadline has passed.
     async fn check_deadline(
         &self,
@@ -247,10 +327,10 @@ impl Saga {
         started: Instant,
         next: StepName,
     ) -> Result<(), Stop> {
-        if started.elapsed() <= self.deadline {
+        if started.elapsed() <= self.settings.deadline {
             return Ok(());
         }
-        let detail = format!("the saga deadline of {:?} passed", self.deadline);
+        let detail = format!("the saga deadline of {:?} passed", self.settings.deadline);
         self.log(order_id, next, StepStatus::Failed, Some(detail))
             .await?;
         Err(Stop::Fail(FailureReason::DeadlineExceeded))

@@ -11,7 +11,8 @@
 //!
 //! Only orders placed before the recovery started are considered: the sagas of this
 //! process's own requests are left alone. This assumes one orders process per database: a
-//! second instance starting would compensate the sagas the first is running.
+//! second instance starting would compensate the sagas the first is running. While the
+//! service runs, the [sweep](super::sweep) does the same for sagas that got stuck.
 
 use std::time::SystemTime;
 
@@ -39,17 +40,25 @@ pub fn start(saga: Saga) -> JoinHandle<()> {
 /// recovery fails is logged and left for the next start.
 pub async fn recover(saga: &Saga, before: i64) -> Result<usize, SagaError> {
     let orders = saga.repository.unfinished(before).await?;
-    let count = orders.len();
+    let mut count = 0;
     for order in orders {
         let order_id = order.id;
-        if let Err(error) = resume(saga, order).await {
-            tracing::error!(%order_id, %error, "cannot recover the order saga");
+        // Claimed, so that the sweep leaves the order alone while it is recovered here.
+        let Some(_claim) = saga.running.claim(order_id) else {
+            continue;
+        };
+        count += 1;
+        match resume(saga, order).await {
+            Ok(()) => saga.stats.count_recovered(),
+            Err(error) => tracing::error!(%order_id, %error, "cannot recover the order saga"),
         }
     }
     Ok(count)
 }
 
-async fn resume(saga: &Saga, order: Order) -> Result<(), SagaError> {
+/// Finishes the saga of the unfinished `order` from its log: confirmed when its charge is
+/// done and it is still `pending`, compensated otherwise. The caller holds its claim.
+pub(super) async fn resume(saga: &Saga, order: Order) -> Result<(), SagaError> {
     let charged = order
         .steps
         .iter()

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use orders::OrdersDeps;
+use orders::saga::SagaSettings;
 use payments::BuildOptions;
 use payments::provider::ProviderSettings;
 use products::catalog::CATALOG;
@@ -16,7 +17,7 @@ use shop_kit::bus::{
     Event, EventBus, EventKind, HandlerError, InProcessBus, InProcessConfig, Subscription,
 };
 use shop_kit::config::{ServiceConfig, ShopService};
-use shop_kit::storage::TestDatabase;
+use shop_kit::storage::{Storage, TestDatabase};
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
@@ -55,9 +56,19 @@ pub struct Orders {
 }
 
 fn config(service: ShopService, database: &TestDatabase) -> ServiceConfig {
-    let mut config =
-        ServiceConfig::from_sources(service, [("SHOP_ADMIN_TOKEN", "orders-test-admin")], None)
-            .expect("test settings");
+    config_with(service, database, &[])
+}
+
+/// The test settings of `service` on `database`, with the `SHOP_*` variables of `env`.
+fn config_with(
+    service: ShopService,
+    database: &TestDatabase,
+    env: &[(&str, &str)],
+) -> ServiceConfig {
+    let env = [("SHOP_ADMIN_TOKEN", "orders-test-admin")]
+        .into_iter()
+        .chain(env.iter().copied());
+    let mut config = ServiceConfig::from_sources(service, env, None).expect("test settings");
     config.database = database.url().clone();
     config
 }
@@ -119,6 +130,26 @@ impl Shop {
 
     /// Builds orders on `database` (a new one when `None`), calling this shop.
     pub async fn orders_on(&self, database: Option<TestDatabase>) -> Orders {
+        self.orders_with(database, SagaSettings::default()).await
+    }
+
+    /// Builds orders on `database` (a new one when `None`) with the saga `settings`,
+    /// calling this shop.
+    pub async fn orders_with(
+        &self,
+        database: Option<TestDatabase>,
+        settings: SagaSettings,
+    ) -> Orders {
+        self.orders_configured(database, settings, &[]).await
+    }
+
+    /// [`Shop::orders_with`], its settings also taking the `SHOP_*` variables of `env`.
+    pub async fn orders_configured(
+        &self,
+        database: Option<TestDatabase>,
+        settings: SagaSettings,
+        env: &[(&str, &str)],
+    ) -> Orders {
         let database = match database {
             Some(database) => database,
             None => TestDatabase::sqlite().expect("a SQLite database"),
@@ -128,7 +159,8 @@ impl Shop {
             payments_url: self.payments_url.clone(),
             bus: Arc::clone(&self.bus),
         };
-        let app = orders::build(&config(ShopService::Orders, &database), deps)
+        let config = config_with(ShopService::Orders, &database, env);
+        let app = orders::build_with(&config, deps, settings)
             .await
             .expect("orders builds");
         Orders {
@@ -154,11 +186,12 @@ impl Shop {
         reply.json["stock"].as_i64().expect("a stock")
     }
 
-    /// The order's payment, as the payments service reports it.
-    pub async fn payment(&self, order: &str) -> Reply {
+    /// The order's payment, as the payments service reports it to `user`, who pays it.
+    pub async fn payment(&self, user: Uuid, order: &str) -> Reply {
         send(
             self.payments.router(),
             Request::get(format!("/payments?order_id={order}"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", token(user)))
                 .body(Body::empty())
                 .expect("a request"),
         )
@@ -250,4 +283,74 @@ where
     })
     .await;
     assert!(waited.is_ok(), "{what} in time");
+}
+
+/// Reserves 3 lanterns for `order` at the products service.
+pub async fn reserve(shop: &Shop, order: Uuid) {
+    let reserved = send(
+        shop.products.router(),
+        Request::post(format!("/products/{}/reservations", lantern()))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(format!(
+                r#"{{"order_id":"{order}","quantity":3}}"#
+            )))
+            .expect("a request"),
+    )
+    .await;
+    assert_eq!(reserved.status, StatusCode::CREATED, "{reserved:?}");
+    assert_eq!(shop.stock(lantern()).await, 37);
+}
+
+/// Writes a `pending` order of `user` for 3 lanterns (14700 EUR cents) into `storage`, and
+/// its saga log up to `reserve_stock done` (and `charge done` when `charged`), all stamped
+/// at Unix millisecond 1: what a saga that stopped long ago leaves.
+pub async fn write_interrupted(storage: &Storage, order: Uuid, user: Uuid, charged: bool) {
+    write_interrupted_at(storage, order, user, charged, 1).await;
+}
+
+/// [`write_interrupted`], stamped at `at` (Unix milliseconds).
+pub async fn write_interrupted_at(
+    storage: &Storage,
+    order: Uuid,
+    user: Uuid,
+    charged: bool,
+    at: i64,
+) {
+    sqlx::query(
+        "INSERT INTO orders (id, user_id, product_id, quantity, unit_price, total, currency,
+                             status, created_at, updated_at)
+         VALUES ($1, $2, $3, 3, 4900, 14700, 'EUR', 'pending', $4, $4)",
+    )
+    .bind(order.to_string())
+    .bind(user.to_string())
+    .bind(lantern().to_string())
+    .bind(at)
+    .execute(storage.pool())
+    .await
+    .expect("the order is written");
+    let mut log = vec![
+        ("check_user", "started"),
+        ("check_user", "done"),
+        ("read_product", "started"),
+        ("read_product", "done"),
+        ("reserve_stock", "started"),
+        ("reserve_stock", "done"),
+    ];
+    if charged {
+        log.extend([("charge", "started"), ("charge", "done")]);
+    }
+    for (seq, (step, status)) in (1_i64..).zip(log) {
+        sqlx::query(
+            "INSERT INTO saga_steps (order_id, seq, step, status, detail, at)
+             VALUES ($1, $2, $3, $4, NULL, $5)",
+        )
+        .bind(order.to_string())
+        .bind(seq)
+        .bind(step)
+        .bind(status)
+        .bind(at)
+        .execute(storage.pool())
+        .await
+        .expect("the step is written");
+    }
 }

@@ -3,8 +3,16 @@
 
 mod common;
 
+mod admin;
+mod bad_input;
+mod crash;
+mod deadline;
 mod idempotency;
+mod metrics;
+mod openapi;
 mod postgres;
 mod reads;
 mod recovery;
+mod resilience;
 mod saga;
+mod sweep;

@@ -6,7 +6,7 @@ use shop_kit::bus::EventKind;
 use shop_kit::storage::{Storage, TestDatabase, migrator};
 use uuid::Uuid;
 
-use crate::common::{Shop, eventually, lantern, send};
+use crate::common::{Shop, eventually, lantern, reserve, send, write_interrupted};
 
 /// Writes a `pending` order of `user` for 3 lanterns (14700 EUR cents), and its saga log
 /// up to `reserve_stock done` (and `charge done` when `charged`), straight into a new
@@ -16,59 +16,9 @@ async fn interrupted_order(order: Uuid, user: Uuid, charged: bool) -> TestDataba
     let storage = Storage::open(database.url(), &migrator(orders::migrations::MIGRATIONS))
         .await
         .expect("the orders database");
-    sqlx::query(
-        "INSERT INTO orders (id, user_id, product_id, quantity, unit_price, total, currency,
-                             status, created_at, updated_at)
-         VALUES ($1, $2, $3, 3, 4900, 14700, 'EUR', 'pending', 1, 1)",
-    )
-    .bind(order.to_string())
-    .bind(user.to_string())
-    .bind(lantern().to_string())
-    .execute(storage.pool())
-    .await
-    .expect("the order is written");
-    let mut log = vec![
-        ("check_user", "started"),
-        ("check_user", "done"),
-        ("read_product", "started"),
-        ("read_product", "done"),
-        ("reserve_stock", "started"),
-        ("reserve_stock", "done"),
-    ];
-    if charged {
-        log.extend([("charge", "started"), ("charge", "done")]);
-    }
-    for (seq, (step, status)) in (1_i64..).zip(log) {
-        sqlx::query(
-            "INSERT INTO saga_steps (order_id, seq, step, status, detail, at)
-             VALUES ($1, $2, $3, $4, NULL, 1)",
-        )
-        .bind(order.to_string())
-        .bind(seq)
-        .bind(step)
-        .bind(status)
-        .execute(storage.pool())
-        .await
-        .expect("the step is written");
-    }
+    write_interrupted(&storage, order, user, charged).await;
     storage.close().await;
     database
-}
-
-/// Reserves 3 lanterns for `order` at the products service.
-async fn reserve(shop: &Shop, order: Uuid) {
-    let reserved = send(
-        shop.products.router(),
-        Request::post(format!("/products/{}/reservations", lantern()))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(format!(
-                r#"{{"order_id":"{order}","quantity":3}}"#
-            )))
-            .expect("a request"),
-    )
-    .await;
-    assert_eq!(reserved.status, StatusCode::CREATED, "{reserved:?}");
-    assert_eq!(shop.stock(lantern()).await, 37);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -56,7 +56,7 @@ async fn an_order_reserves_charges_and_completes() {
         assert!(logged(order, step, "done"), "{step} done: {order}");
     }
     assert_eq!(shop.stock(lantern()).await, 38);
-    let payment = shop.payment(id).await;
+    let payment = shop.payment(user, id).await;
     assert_eq!(payment.status, StatusCode::OK);
     assert_eq!(payment.json["status"], "charged");
     assert_eq!(payment.json["amount"], 9800);
@@ -81,7 +81,7 @@ async fn out_of_stock_is_409_with_nothing_reserved_or_charged() {
     assert_eq!(reply.json["order_status"], "cancelled");
     let id = reply.json["order_id"].as_str().expect("an order id");
     assert_eq!(shop.stock(lantern()).await, 40);
-    assert_eq!(shop.payment(id).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(shop.payment(user, id).await.status, StatusCode::NOT_FOUND);
     assert_eq!(shop.payments.provider_calls().charges, 0);
     let cancelled = shop.published(EventKind::OrderCancelled, 1).await;
     assert_eq!(

@@ -1,0 +1,205 @@
+//! The headers the gateway owns: what it strips from outside requests, what it adds.
+//!
+//! Outside callers cannot be trusted with the headers that steer the shop from inside:
+//!
+//! - [`USER_ID`] is set by the gateway from a verified token, and removed from every
+//!   request that arrives with it, whoever sent it;
+//! - the control headers ([`CONTROL_HEADERS`]: seawall's request-scoped fault, deadline
+//!   and no-retry headers) are removed unless the request carries the admin credential in
+//!   [`ADMIN_TOKEN`]; the credential itself is never forwarded.
+//!
+//! Hop-by-hop headers (RFC 9110 §7.6.1) are removed in both directions, as any proxy must.
+
+use std::sync::Arc;
+
+use http::HeaderMap;
+use http::header::{CONNECTION, HeaderName, HeaderValue};
+use shop_kit::config::Secret;
+use subtle::ConstantTimeEq;
+
+/// The verified user id the gateway passes to the services.
+pub const USER_ID: HeaderName = HeaderName::from_static("x-shop-user-id");
+
+/// Where a caller presents the admin token to keep the control headers.
+pub const ADMIN_TOKEN: HeaderName = HeaderName::from_static("x-shop-admin-token");
+
+/// The request id: passed on when the caller sent a sane one, generated otherwise, and
+/// returned on the response.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The upstream that answered (`products`, `products-canary`), on every proxied response.
+pub const UPSTREAM: HeaderName = HeaderName::from_static("x-gateway-upstream");
+
+/// The control headers only an admin may send through the gateway.
+pub const CONTROL_HEADERS: [HeaderName; 3] = [
+    seawall::chaos::FAULT_HEADER,
+    seawall::headers::TIMEOUT_MS,
+    seawall::headers::NO_RETRY,
+];
+
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The admin token, compared in constant time.
+#[derive(Clone)]
+pub struct AdminCredential(Arc<Secret>);
+
+impl std::fmt::Debug for AdminCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminCredential([redacted])")
+    }
+}
+
+impl AdminCredential {
+    /// The credential that lets control headers through.
+    pub fn new(token: Secret) -> Self {
+        AdminCredential(Arc::new(token))
+    }
+
+    fn matches(&self, presented: &HeaderValue) -> bool {
+        bool::from(presented.as_bytes().ct_eq(self.0.expose().as_bytes()))
+    }
+
+    /// Whether `presented` is the token, compared in constant time.
+    pub(crate) fn matches_str(&self, presented: &str) -> bool {
+        bool::from(presented.as_bytes().ct_eq(self.0.expose().as_bytes()))
+    }
+
+    /// `Bearer <token>` for the services' admin APIs, marked sensitive so that it is never
+    /// logged; `None` if the token is not a valid header value.
+    pub(crate) fn bearer(&self) -> Option<HeaderValue> {
+        let mut value = HeaderValue::try_from(format!("Bearer {}", self.0.expose())).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+}
+
+/// Removes [`USER_ID`] and [`ADMIN_TOKEN`] always, and the [`CONTROL_HEADERS`] unless the
+/// admin credential was presented. Returns whether it was.
+pub fn strip_inbound(headers: &mut HeaderMap, admin: &AdminCredential) -> bool {
+    headers.remove(USER_ID);
+    let is_admin = headers
+        .remove(ADMIN_TOKEN)
+        .is_some_and(|presented| admin.matches(&presented));
+    if !is_admin {
+        for name in &CONTROL_HEADERS {
+            headers.remove(name);
+        }
+    }
+    is_admin
+}
+
+/// Removes the hop-by-hop headers, and those the `Connection` header names.
+pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|name| HeaderName::try_from(name.trim()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+/// The caller's request id when it is 1 to 128 visible ASCII characters, else a new
+/// (version 4) UUID.
+pub fn request_id(headers: &HeaderMap) -> HeaderValue {
+    headers
+        .get(REQUEST_ID)
+        .filter(|value| {
+            let bytes = value.as_bytes();
+            !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(u8::is_ascii_graphic)
+        })
+        .cloned()
+        .unwrap_or_else(|| {
+            // A v4 UUID from fastrand's thread-local generator: a request id needs to be
+            // unique, not unpredictable, and `Uuid::new_v4` costs a getrandom syscall.
+            let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+            HeaderValue::try_from(id.to_string())
+                .unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| {
+                (
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outsiders_lose_the_user_and_control_headers() {
+        let admin = AdminCredential::new(Secret::new("the-admin-token"));
+        let mut sent = headers(&[
+            ("x-shop-user-id", "someone-else"),
+            ("x-seawall-fault", "{}"),
+            ("x-seawall-timeout-ms", "1"),
+            ("x-shop-admin-token", "a-wrong-token"),
+            ("accept", "application/json"),
+        ]);
+        assert!(!strip_inbound(&mut sent, &admin));
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(sent.contains_key("accept"));
+    }
+
+    #[test]
+    fn an_admin_keeps_the_control_headers_but_not_the_credential() {
+        let admin = AdminCredential::new(Secret::new("the-admin-token"));
+        let mut sent = headers(&[
+            ("x-shop-user-id", "someone-else"),
+            ("x-seawall-fault", "{}"),
+            ("x-shop-admin-token", "the-admin-token"),
+        ]);
+        assert!(strip_inbound(&mut sent, &admin));
+        assert!(sent.contains_key("x-seawall-fault"));
+        assert!(!sent.contains_key("x-shop-user-id"));
+        assert!(!sent.contains_key("x-shop-admin-token"));
+    }
+
+    #[test]
+    fn hop_by_hop_headers_go_and_so_do_those_connection_names() {
+        let mut sent = headers(&[
+            ("connection", "close, x-private"),
+            ("x-private", "1"),
+            ("keep-alive", "timeout=5"),
+            ("accept", "*/*"),
+        ]);
+        remove_hop_by_hop(&mut sent);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+    }
+
+    #[test]
+    fn a_sane_request_id_is_kept_and_a_bad_one_replaced() {
+        let kept = request_id(&headers(&[("x-request-id", "abc-123")]));
+        assert_eq!(kept, "abc-123");
+        let replaced = request_id(&headers(&[("x-request-id", "has space")]));
+        assert_eq!(replaced.len(), 36);
+        assert_eq!(request_id(&HeaderMap::new()).len(), 36);
+        let (a, b) = (request_id(&HeaderMap::new()), request_id(&HeaderMap::new()));
+        assert_ne!(a, b);
+        let parsed = uuid::Uuid::parse_str(a.to_str().unwrap()).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+    }
+}

@@ -1,0 +1,188 @@
+//! The gateway's handler for `/api/...`: route, authenticate, rate-limit, split, forward.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::header::HOST;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, Version};
+use http_body_util::Full;
+use seawall::{Classify, HttpClassifier, Rejection};
+use shop_kit::client::ResponseBody;
+use shop_kit::problem::Problem;
+use tower::{BoxError, ServiceExt};
+use uuid::Uuid;
+
+use crate::access_log::AccessLog;
+use crate::auth::authenticate;
+use crate::balance::{Target, Upstream};
+use crate::body::{ReadError, read_limited};
+use crate::errors;
+use crate::headers::{UPSTREAM, USER_ID, remove_hop_by_hop};
+use crate::limit::{RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, Refusal};
+use crate::route::Route;
+use crate::routing::rewrite;
+use crate::state::Gateway;
+use crate::telemetry;
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
+/// Who sent a request, as the gateway forwards it: the caller's address and verified user.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    /// The client's address (unspecified when the server was not given it).
+    pub address: IpAddr,
+    /// The verified user, if the request carried a valid token.
+    pub user: Option<Uuid>,
+}
+
+/// `any /api/...`: the whole path of a request through the gateway, logged
+/// ([`AccessLog`]).
+pub async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let log = AccessLog::start(&request);
+    let response = answer(&gateway, request).await;
+    if let Some(log) = log {
+        log.finish(&response);
+    }
+    response
+}
+
+/// Routes, authenticates, rate-limits and answers `request`.
+async fn answer(gateway: &Arc<Gateway>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let Some(route) = gateway.routes().find(&path).cloned() else {
+        return Problem::not_found(format!("no route for {path}"))
+            .with_instance(path)
+            .into_response();
+    };
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let user = match authenticate(route.auth(), gateway.verifier(), request.headers()) {
+        Ok(user) => user,
+        Err(error) => return error.into_response(),
+    };
+    let caller = Caller { address, user };
+    let standing = match route.limits().map(|limits| limits.check(address, user)) {
+        Some(Err(refusal)) => return too_many_requests(&route, refusal),
+        Some(Ok(standing)) => standing,
+        None => None,
+    };
+    let mut response = match gateway
+        .detail()
+        .and_then(|d| d.product_id(request.method(), &path))
+    {
+        Some(id) => {
+            let id = id.to_owned();
+            let (parts, _body) = request.into_parts();
+            gateway
+                .detail_answer(&id, &parts.headers, parts.uri.query(), caller)
+                .await
+        }
+        None => forward(gateway, &route, request, caller).await,
+    };
+    if let Some(standing) = standing {
+        standing.write(response.headers_mut());
+    }
+    response
+}
+
+/// Forwards `request` on `route`, its body read up to the gateway's limit.
+async fn forward(
+    gateway: &Gateway,
+    route: &Arc<Route>,
+    request: Request,
+    caller: Caller,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match read_limited(body, gateway.body_limit()).await {
+        Ok(body) => body,
+        Err(error @ ReadError::TooLarge(_)) => {
+            return Problem::payload_too_large(error.to_string()).into_response();
+        }
+        Err(error) => return Problem::bad_request(error.to_string()).into_response(),
+    };
+    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let target = rewrite(path_and_query, route.strip_prefix());
+    let (upstream, result) = call(route, parts.method, &target, parts.headers, body, caller).await;
+    let mut response = errors::answer(result, upstream.name());
+    if let Some(name) = upstream.header() {
+        response.headers_mut().insert(UPSTREAM, name.clone());
+    }
+    response
+}
+
+/// Sends one request through `route`: the split picks the upstream, the pipeline the
+/// instance. Returns the upstream and the pipeline's outcome; a migration's outcome is
+/// recorded for its rollback.
+pub async fn call(
+    route: &Route,
+    method: Method,
+    path_and_query: &str,
+    mut headers: HeaderMap,
+    body: Bytes,
+    caller: Caller,
+) -> (
+    Arc<Upstream>,
+    Result<http::Response<ResponseBody>, BoxError>,
+) {
+    let choice = route.split().choose(&headers, &mut fastrand::Rng::new());
+    let upstream = Arc::clone(&choice.upstream);
+    route.count_request(upstream.name());
+    remove_hop_by_hop(&mut headers);
+    headers.remove(HOST);
+    if let Some(user) = caller.user {
+        if let Ok(value) = HeaderValue::try_from(user.to_string()) {
+            headers.insert(USER_ID, value);
+        }
+    }
+    if !caller.address.is_unspecified() {
+        if let Ok(value) = HeaderValue::try_from(caller.address.to_string()) {
+            headers.insert(X_FORWARDED_FOR, value);
+        }
+    }
+    let uri = match Uri::try_from(path_and_query) {
+        Ok(uri) => uri,
+        Err(error) => return (upstream, Err(BoxError::from(error))),
+    };
+    let mut request = http::Request::new(Full::new(body));
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.version_mut() = Version::HTTP_11;
+    *request.headers_mut() = headers;
+    request.extensions_mut().insert(route.template().clone());
+    request
+        .extensions_mut()
+        .insert(Target(Arc::clone(&choice.upstream)));
+    let result = route.pipeline().clone().oneshot(request).await;
+    if choice.migration {
+        if let Some(migration) = route.split().migration() {
+            migration.record(HttpClassifier.classify(result.as_ref()).is_failure());
+        }
+    }
+    (upstream, result)
+}
+
+/// 429 with `Retry-After` and the `RateLimit-*` headers of the limit that refused.
+fn too_many_requests(route: &Route, refusal: Refusal) -> Response {
+    telemetry::rate_limited(route.prefix(), refusal.scope);
+    let reset = refusal.retry_after.as_secs() + u64::from(refusal.retry_after.subsec_nanos() > 0);
+    let mut response = Problem::too_many_requests(format!(
+        "the {} rate limit of {} is exhausted; try again later",
+        refusal.scope,
+        route.prefix()
+    ))
+    .with_retry_after(refusal.retry_after)
+    .into_response();
+    let headers = response.headers_mut();
+    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(refusal.limit));
+    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(0));
+    headers.insert(RATELIMIT_RESET, HeaderValue::from(reset.max(1)));
+    response.extensions_mut().insert(Rejection::RateLimited {
+        retry_after: Some(refusal.retry_after),
+    });
+    response
+}

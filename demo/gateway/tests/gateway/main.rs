@@ -1,0 +1,11 @@
+//! The gateway against stub upstreams on free ports.
+
+mod support;
+
+mod balancing;
+mod config;
+mod degradation;
+mod discovery;
+mod faults;
+mod proxying;
+mod splitting;

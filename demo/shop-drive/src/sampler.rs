@@ -1,6 +1,8 @@
 //! [`sample`]: reads a `/metrics` endpoint at an interval and keeps seawall's and the shop's
-//! own series (`seawall_*`, `shop_*`) over time, so that a run can say when a breaker
-//! opened, how many retries the budget allowed, and how many sagas compensated.
+//! own series (`seawall_*`, `shop_*`) and the servers' request counts
+//! (`http_server_request_duration_seconds_count`) over time, so that a run can say when a
+//! breaker opened, how many retries the budget allowed, how many sagas compensated, and how
+//! many requests a service received.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -45,6 +47,25 @@ impl Samples {
             .collect()
     }
 
+    /// Every breaker seen, as `(service_name, breaker)`, sorted.
+    pub fn breakers(&self) -> Vec<(String, String)> {
+        let mut breakers: Vec<(String, String)> = self
+            .samples
+            .iter()
+            .flat_map(|sample| sample.series.keys())
+            .filter(|key| key.starts_with("seawall_breaker_state{"))
+            .filter_map(|key| {
+                Some((
+                    label_value(key, "service_name")?.to_owned(),
+                    label_value(key, "breaker")?.to_owned(),
+                ))
+            })
+            .collect();
+        breakers.sort();
+        breakers.dedup();
+        breakers
+    }
+
     /// How much the sum of `name` over `labels` grew between the last sample at or before
     /// `from` and the last sample at or before `to` (0 when there are none).
     pub fn increase(&self, name: &str, labels: &[(&str, &str)], from: f64, to: f64) -> f64 {
@@ -56,7 +77,9 @@ impl Samples {
                 .last()
                 .map_or(0.0, |(_, value)| *value)
         };
-        (at(to) - at(from)).max(0.0)
+        let growth = at(to) - at(from);
+        // Counters only grow; a reset (a restarted service) counts as no growth.
+        if growth > 0.0 { growth } else { 0.0 }
     }
 
     /// The first time at or after `from` when the sum of `name` over `labels` is at least
@@ -75,6 +98,19 @@ impl Samples {
     }
 }
 
+/// The value of `label` in a series key, if it has one.
+fn label_value<'a>(key: &'a str, label: &str) -> Option<&'a str> {
+    let (_, labels) = key.split_once('{')?;
+    let pattern = format!("{label}=\"");
+    let start = labels
+        .match_indices(&pattern)
+        .find(|(at, _)| *at == 0 || labels.as_bytes()[at - 1] == b',')?
+        .0
+        + pattern.len();
+    let end = labels[start..].find('"')? + start;
+    Some(&labels[start..end])
+}
+
 fn matches(key: &str, name: &str, labels: &[(&str, &str)]) -> bool {
     let Some(rest) = key.strip_prefix(name) else {
         return false;
@@ -90,6 +126,16 @@ fn matches(key: &str, name: &str, labels: &[(&str, &str)]) -> bool {
     })
 }
 
+/// The requests each server answered: the count of the server duration histogram (its
+/// `+Inf` bucket), kept under this name.
+pub const SERVER_REQUESTS: &str = "http_server_request_duration_seconds_count";
+
+const SERVER_DURATION: &str = "http_server_request_duration_seconds";
+
+fn kept(metric: &str) -> bool {
+    metric.starts_with("seawall_") || metric.starts_with("shop_") || metric == SERVER_DURATION
+}
+
 /// The kept series of one exposition, keyed as in [`Sample::series`].
 pub fn parse(exposition: &str) -> BTreeMap<String, f64> {
     let lines = exposition.lines().map(|line| Ok(line.to_owned()));
@@ -99,14 +145,19 @@ pub fn parse(exposition: &str) -> BTreeMap<String, f64> {
     scrape
         .samples
         .into_iter()
-        .filter(|sample| {
-            sample.metric.starts_with("seawall_") || sample.metric.starts_with("shop_")
-        })
+        .filter(|sample| kept(&sample.metric))
         .filter_map(|sample| {
-            let value = match sample.value {
+            let (name, value) = match sample.value {
                 prometheus_parse::Value::Counter(value)
                 | prometheus_parse::Value::Gauge(value)
-                | prometheus_parse::Value::Untyped(value) => value,
+                | prometheus_parse::Value::Untyped(value) => (sample.metric.as_str(), value),
+                prometheus_parse::Value::Histogram(buckets) if sample.metric == SERVER_DURATION => {
+                    let count = buckets
+                        .iter()
+                        .map(|bucket| bucket.count)
+                        .fold(0.0, f64::max);
+                    (SERVER_REQUESTS, count)
+                }
                 _ => return None,
             };
             let mut labels: Vec<(&String, &String)> = sample.labels.iter().collect();
@@ -115,7 +166,7 @@ pub fn parse(exposition: &str) -> BTreeMap<String, f64> {
                 .into_iter()
                 .map(|(label, value)| format!("{label}=\"{value}\""))
                 .collect();
-            Some((format!("{}{{{}}}", sample.metric, labels.join(",")), value))
+            Some((format!("{name}{{{}}}", labels.join(",")), value))
         })
         .collect()
 }
@@ -163,14 +214,22 @@ seawall_breaker_state{service_name="orders",breaker="127.0.0.1:8084",state="clos
 # TYPE seawall_retry_decisions_total counter
 seawall_retry_decisions_total{service_name="orders",decision="retry"} 7
 seawall_retry_decisions_total{service_name="gateway",decision="retry"} 2
+# TYPE http_server_request_duration_seconds histogram
+http_server_request_duration_seconds_bucket{service_name="payments",http_route="/payments",le="+Inf"} 4
+http_server_request_duration_seconds_sum{service_name="payments",http_route="/payments"} 0.2
+http_server_request_duration_seconds_count{service_name="payments",http_route="/payments"} 4
 # TYPE http_server_active_requests gauge
 http_server_active_requests{service_name="orders",http_request_method="GET"} 3
 "#;
 
     #[test]
-    fn only_seawall_and_shop_series_are_kept_with_sorted_labels() {
+    fn seawall_shop_and_request_count_series_are_kept_with_sorted_labels() {
         let series = parse(EXPOSITION);
-        assert_eq!(series.len(), 4);
+        assert_eq!(series.len(), 5, "{series:?}");
+        assert_eq!(
+            series.get(r#"http_server_request_duration_seconds_count{http_route="/payments",service_name="payments"}"#),
+            Some(&4.0)
+        );
         assert_eq!(
             series.get(r#"seawall_breaker_state{breaker="127.0.0.1:8084",service_name="orders",state="open"}"#),
             Some(&1.0)

@@ -125,7 +125,7 @@ async fn a_refused_fault_stops_the_run_with_the_reason_and_cleans_up() {
             duration: Duration::from_millis(10),
             faults: vec![
                 NamedFault::payment_failure(50),
-                NamedFault::users_slow(Duration::from_millis(200)),
+                NamedFault::users_slow(Duration::from_millis(200), Duration::from_millis(300)),
             ],
         }],
     };
@@ -158,7 +158,7 @@ async fn a_refused_fault_stops_the_run_with_the_reason_and_cleans_up() {
 async fn a_wrong_token_or_a_missing_service_is_reported() {
     let log = Log::default();
     let payments = start_admin("payments", Arc::clone(&log)).await;
-    let scenario = Scenario::named("payment-errors", short(), 1).expect("known");
+    let scenario = Scenario::named("payment-declines", short(), 1).expect("known");
 
     let wrong = Targets::new("not-the-token").with_service("payments", &payments);
     let error = run(&scenario, &wrong, tokio::time::Instant::now(), |_| {})

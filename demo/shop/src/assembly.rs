@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::service::{BuildError, Downstream, Service, ServiceApp, Stage};
-use crate::settings::UpSettings;
+use crate::settings::{Instance, UpSettings};
 
 /// Why services could not be started or did not stop cleanly. Every message names the service.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +46,9 @@ pub enum RunError {
         /// The server error.
         source: ServerError,
     },
+    /// The gateway's routes could not be made for these services.
+    #[error("gateway routes: {0}")]
+    Routes(#[from] gateway::config::ConfigError),
     /// The service's task ended without being asked to (a panic, or an early return).
     #[error("{service} stopped unexpectedly: {reason}")]
     Stopped {
@@ -60,41 +63,49 @@ pub enum RunError {
 /// the one service of `shop serve`.
 #[derive(Debug)]
 pub struct Assembly {
-    apps: Vec<ServiceApp>,
+    apps: Vec<(Instance, ServiceApp)>,
 }
 
 impl Assembly {
-    /// Builds every [`Service`] with the configuration [`UpSettings::config`] gives it, all
-    /// on one shared [`InProcessBus`], so that events flow between them.
+    /// Builds every [`Instance`] of [`UpSettings::instances`] (every [`Service`] once, more
+    /// with `--instances`, canaries with `--canary`) with the configuration
+    /// [`UpSettings::instance_config`] gives it, all on one shared [`InProcessBus`], so that
+    /// events flow between them. The gateway is built last, its routes pointing at all of
+    /// them.
     ///
     /// # Errors
     ///
-    /// [`RunError::Listen`] when a service's address is taken (checked before anything is
-    /// built), [`RunError::Build`] when a service cannot be built.
+    /// [`RunError::Listen`] when an address is taken (checked before anything is built),
+    /// [`RunError::Build`] when a service cannot be built.
     pub async fn up(settings: &UpSettings) -> Result<Self, RunError> {
-        let configs: Vec<(Service, ServiceConfig)> = Service::all()
-            .iter()
-            .map(|&service| (service, settings.config(service)))
+        let mut instances = settings.instances();
+        // Stable: the gateway moves to the end, the rest keep their port order.
+        instances.sort_by_key(|instance| instance.service == Service::Gateway);
+        let configs: Vec<(Instance, ServiceConfig)> = instances
+            .into_iter()
+            .map(|instance| (instance, settings.instance_config(instance)))
             .collect();
-        for (service, config) in &configs {
-            check_listen(*service, config.bind)?;
+        for (instance, config) in &configs {
+            check_listen(instance.service, config.bind)?;
         }
+        let downstream = settings.downstream()?;
         let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
         let mut apps = Vec::with_capacity(configs.len());
-        for (service, config) in &configs {
+        for (instance, config) in &configs {
             let app = ServiceApp::build(
-                *service,
+                instance.service,
                 config,
                 Some(Arc::clone(&bus)),
-                &settings.downstream(),
+                &downstream,
             )
             .await
             .map_err(|source| RunError::Build {
-                service: *service,
+                service: instance.service,
                 source,
             })?;
-            apps.push(app);
+            apps.push((*instance, app));
         }
+        apps.sort_by_key(|(instance, _)| *instance);
         Ok(Assembly { apps })
     }
 
@@ -112,14 +123,16 @@ impl Assembly {
         let app = ServiceApp::build(service, config, None, downstream)
             .await
             .map_err(|source| RunError::Build { service, source })?;
-        Ok(Assembly { apps: vec![app] })
+        Ok(Assembly {
+            apps: vec![(Instance::first(service), app)],
+        })
     }
 
-    /// Each service and the address it listens on, in port order.
-    pub fn services(&self) -> Vec<(Service, SocketAddr)> {
+    /// Each instance and the address it listens on, in port order.
+    pub fn services(&self) -> Vec<(Instance, SocketAddr)> {
         self.apps
             .iter()
-            .map(|app| (app.service(), app.bind()))
+            .map(|(instance, app)| (*instance, app.bind()))
             .collect()
     }
 
@@ -137,7 +150,7 @@ impl Assembly {
         let mut producers_left = 0_usize;
         let mut names = HashMap::new();
         let mut tasks = JoinSet::new();
-        for app in self.apps {
+        for (_, app) in self.apps {
             let service = app.service();
             let mut stopping = match service.stage() {
                 Stage::Producer => {

@@ -6,14 +6,14 @@ use std::path::Path;
 
 use shop_kit::config::Secret;
 
-use crate::service::Service;
-use crate::settings::SecretSource;
+use crate::settings::{Instance, SecretSource};
 
-/// The text `shop up` prints to the terminal: each service and its URL, the data directory,
+/// The text `shop up` prints to the terminal: each service instance and its URL (the
+/// gateway, the shop's entry point, first), the data directory,
 /// the admin token when it was generated (a local development credential, printed here once
 /// and never logged), and how to stop.
 pub fn banner(
-    services: &[(Service, SocketAddr)],
+    services: &[(Instance, SocketAddr)],
     data_dir: &Path,
     admin_token: &Secret,
     admin_token_source: SecretSource,
@@ -25,9 +25,18 @@ pub fn banner(
         "seawall demo shop: {} services in one process\n",
         services.len()
     );
-    let _ = writeln!(text, "  {:<15}URL", "SERVICE");
-    for (service, address) in services {
-        let _ = writeln!(text, "  {:<15}http://{address}", service.name());
+    let _ = writeln!(text, "  {:<17}URL", "SERVICE");
+    for (instance, address) in services {
+        let _ = writeln!(text, "  {:<17}http://{address}", instance.to_string());
+    }
+    if let Some((_, gateway)) = services
+        .iter()
+        .find(|(instance, _)| instance.service == crate::service::Service::Gateway)
+    {
+        let _ = writeln!(
+            text,
+            "\nthe shop's API: http://{gateway}/api/... (canaries: add the header x-canary: beta)"
+        );
     }
     let _ = writeln!(text, "\ndata:         {}", data_dir.display());
     match admin_token_source {
@@ -49,12 +58,31 @@ pub fn banner(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::Service;
 
     #[test]
     fn names_every_service_the_token_and_how_to_stop() {
         let services = [
-            (Service::Users, "127.0.0.1:8081".parse().expect("address")),
-            (Service::Reviews, "127.0.0.1:8086".parse().expect("address")),
+            (
+                Instance::first(Service::Gateway),
+                "127.0.0.1:8080".parse().expect("address"),
+            ),
+            (
+                Instance::first(Service::Users),
+                "127.0.0.1:8081".parse().expect("address"),
+            ),
+            (
+                Instance::first(Service::Reviews),
+                "127.0.0.1:8086".parse().expect("address"),
+            ),
+            (
+                Instance {
+                    service: Service::Reviews,
+                    index: 0,
+                    canary: true,
+                },
+                "127.0.0.1:9086".parse().expect("address"),
+            ),
         ];
         let token = Secret::new("generated-admin-token");
         let text = banner(
@@ -64,13 +92,14 @@ mod tests {
             SecretSource::Generated,
         );
         assert!(
-            text.contains("users          http://127.0.0.1:8081"),
+            text.contains("users            http://127.0.0.1:8081"),
             "{text}"
         );
         assert!(
-            text.contains("reviews        http://127.0.0.1:8086"),
+            text.contains("reviews-canary   http://127.0.0.1:9086"),
             "{text}"
         );
+        assert!(text.contains("http://127.0.0.1:8080/api/"), "{text}");
         assert!(text.contains("generated-admin-token"), "{text}");
         assert!(text.contains("press Ctrl-C to stop"), "{text}");
 

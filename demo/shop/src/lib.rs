@@ -10,9 +10,14 @@
 //! Both stop gracefully on Ctrl-C (and SIGTERM): requests in flight are answered and the
 //! outboxes are flushed before the process exits.
 //!
+//! - `shop load`, `shop chaos` and `shop check` drive any running shop from outside (load,
+//!   fault scenarios, the invariants); `shop demo` starts a shop and does all three, then
+//!   writes a report with plots.
+//!
 //! - [`cli`]: the command line.
-//! - [`service`]: the services the command can run — the one list to extend when a new
-//!   service crate (orders) becomes available.
+//! - [`drive`]: `shop load`, `shop chaos`, `shop check` and `shop demo`.
+//! - [`check`]: the cross-service invariants.
+//! - [`service`]: the services the command can run.
 //! - [`assembly`]: building services and running them until a shutdown signal.
 //! - [`settings`]: the embedded settings of `shop up`.
 //! - [`banner`]: what `shop up` prints once its services are built.
@@ -20,7 +25,9 @@
 
 pub mod assembly;
 pub mod banner;
+pub mod check;
 pub mod cli;
+pub mod drive;
 pub mod service;
 pub mod settings;
 pub mod signal;

@@ -9,12 +9,15 @@
 //! handle it in [`ServiceApp::build`], [`ServiceApp::bind`] and [`ServiceApp::serve`]; the
 //! compiler points at each of these places.
 
+use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 use clap::ValueEnum;
+use gateway::config::{GatewayConfig, ShopUpstreams};
 use shop_kit::bus::EventBus;
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::server::ServerError;
@@ -22,6 +25,8 @@ use shop_kit::server::ServerError;
 /// A service `shop` can run, in port order. See the [module docs](self) to add one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
 pub enum Service {
+    /// The single entry point: routing, auth, rate limits, balancing, cache, canary (8080).
+    Gateway,
     /// Accounts and login (8081).
     Users,
     /// Catalog and stock (8082).
@@ -54,6 +59,7 @@ impl Service {
     /// The service in shop-kit's terms (its name, default port and configuration keys).
     pub const fn shop_service(self) -> ShopService {
         match self {
+            Service::Gateway => ShopService::Gateway,
             Service::Users => ShopService::Users,
             Service::Products => ShopService::Products,
             Service::Orders => ShopService::Orders,
@@ -67,7 +73,8 @@ impl Service {
     pub const fn stage(self) -> Stage {
         match self {
             Service::Notifications => Stage::Consumer,
-            Service::Users
+            Service::Gateway
+            | Service::Users
             | Service::Products
             | Service::Orders
             | Service::Payments
@@ -87,38 +94,78 @@ impl fmt::Display for Service {
     }
 }
 
-/// Where the orders service finds the services it calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The variable naming a TOML file of gateway routes for `shop serve gateway`.
+pub const GATEWAY_ROUTES_VARIABLE: &str = "SHOP_GATEWAY_ROUTES";
+
+/// Where the services that call others find them: orders calls products and payments, the
+/// gateway routes to every service.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Downstream {
     /// The products service's base URL (`http://127.0.0.1:8082`).
     pub products_url: String,
     /// The payments service's base URL (`http://127.0.0.1:8084`).
     pub payments_url: String,
+    /// The gateway's routes and upstreams.
+    pub gateway: GatewayConfig,
 }
 
 impl Downstream {
-    /// `SHOP_PRODUCTS_URL` and `SHOP_PAYMENTS_URL` from `env`, each defaulting to the
-    /// service's design port on this host: what `shop serve orders` uses.
-    pub fn from_env<K: AsRef<str>, V: Into<String>>(env: impl IntoIterator<Item = (K, V)>) -> Self {
-        let mut downstream = Downstream::on(
-            SocketAddr::from(([127, 0, 0, 1], ShopService::Products.default_port())),
-            SocketAddr::from(([127, 0, 0, 1], ShopService::Payments.default_port())),
-        );
+    /// What `shop serve` uses, from `env`: `SHOP_<SERVICE>_URL` for each service's base URL
+    /// (default: its design port on this host), and the gateway's routes from the TOML file
+    /// named by `SHOP_GATEWAY_ROUTES`, or else the shop's defaults on those URLs.
+    ///
+    /// # Errors
+    ///
+    /// A routes file that cannot be read or is refused, or a URL that is not
+    /// `http://host:port`; the message names the key.
+    pub fn from_env<K: AsRef<str>, V: Into<String>>(
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, gateway::config::ConfigError> {
+        let mut urls: BTreeMap<&'static str, String> = Service::all()
+            .iter()
+            .filter(|&&service| service != Service::Gateway)
+            .map(|&service| {
+                let port = service.shop_service().default_port();
+                (service.name(), format!("http://127.0.0.1:{port}"))
+            })
+            .collect();
+        let mut routes_file = None;
         for (key, value) in env {
-            match key.as_ref() {
-                "SHOP_PRODUCTS_URL" => downstream.products_url = value.into(),
-                "SHOP_PAYMENTS_URL" => downstream.payments_url = value.into(),
-                _ => {}
+            let key = key.as_ref();
+            if key == GATEWAY_ROUTES_VARIABLE {
+                routes_file = Some(value.into());
+                continue;
+            }
+            let service = key
+                .strip_prefix("SHOP_")
+                .and_then(|rest| rest.strip_suffix("_URL"))
+                .map(str::to_ascii_lowercase);
+            if let Some(url) = service.and_then(|name| urls.get_mut(name.as_str())) {
+                *url = value.into();
             }
         }
-        downstream
+        let gateway = match routes_file {
+            Some(path) => GatewayConfig::load(Path::new(&path))?,
+            None => urls
+                .iter()
+                .fold(ShopUpstreams::new(), |upstreams, (service, url)| {
+                    upstreams.instances(service, vec![url.clone()])
+                })
+                .config()?,
+        };
+        Ok(Downstream {
+            products_url: urls["products"].clone(),
+            payments_url: urls["payments"].clone(),
+            gateway,
+        })
     }
 
-    /// Products and payments listening on these addresses.
-    pub fn on(products: SocketAddr, payments: SocketAddr) -> Self {
+    /// Products and payments listening on these addresses, and the gateway's routes.
+    pub fn on(products: SocketAddr, payments: SocketAddr, gateway: GatewayConfig) -> Self {
         Downstream {
             products_url: format!("http://{products}"),
             payments_url: format!("http://{payments}"),
+            gateway,
         }
     }
 }
@@ -130,12 +177,15 @@ pub type BuildError = Box<dyn Error + Send + Sync + 'static>;
 /// serve.
 #[derive(Debug)]
 pub enum ServiceApp {
+    /// The gateway.
+    Gateway(gateway::App),
     /// The users service.
     Users(users::App),
     /// The products service.
     Products(products::App),
     /// The orders service.
-    Orders(orders::App),
+    /// (Boxed: it is several times the size of the others.)
+    Orders(Box<orders::App>),
     /// The payments service.
     Payments(payments::App),
     /// The notifications service.
@@ -147,7 +197,7 @@ pub enum ServiceApp {
 impl ServiceApp {
     /// Builds `service` from `config`, on `bus` when given (one in-process bus shared by the
     /// services of the process), else on the bus `config` names. `downstream` tells the
-    /// orders service where products and payments are.
+    /// orders service where products and payments are, and the gateway its routes.
     pub async fn build(
         service: Service,
         config: &ServiceConfig,
@@ -155,6 +205,9 @@ impl ServiceApp {
         downstream: &Downstream,
     ) -> Result<ServiceApp, BuildError> {
         Ok(match (service, bus) {
+            (Service::Gateway, _) => {
+                ServiceApp::Gateway(gateway::build(config, &downstream.gateway).await?)
+            }
             (Service::Orders, bus) => {
                 let bus = match bus {
                     Some(bus) => bus,
@@ -165,7 +218,7 @@ impl ServiceApp {
                     payments_url: downstream.payments_url.clone(),
                     bus,
                 };
-                ServiceApp::Orders(orders::build(config, deps).await?)
+                ServiceApp::Orders(Box::new(orders::build(config, deps).await?))
             }
             (Service::Users, Some(bus)) => {
                 ServiceApp::Users(users::build_with_bus(config, bus).await?)
@@ -192,6 +245,7 @@ impl ServiceApp {
     /// Which service this is.
     pub fn service(&self) -> Service {
         match self {
+            ServiceApp::Gateway(_) => Service::Gateway,
             ServiceApp::Users(_) => Service::Users,
             ServiceApp::Products(_) => Service::Products,
             ServiceApp::Orders(_) => Service::Orders,
@@ -204,6 +258,7 @@ impl ServiceApp {
     /// The address the service listens on.
     pub fn bind(&self) -> SocketAddr {
         match self {
+            ServiceApp::Gateway(app) => app.bind(),
             ServiceApp::Users(app) => app.bind(),
             ServiceApp::Products(app) => app.bind(),
             ServiceApp::Orders(app) => app.bind(),
@@ -220,6 +275,7 @@ impl ServiceApp {
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         match self {
+            ServiceApp::Gateway(app) => app.serve(shutdown_signal).await,
             ServiceApp::Users(app) => app.serve(shutdown_signal).await,
             ServiceApp::Products(app) => app.serve(shutdown_signal).await,
             ServiceApp::Orders(app) => app.serve(shutdown_signal).await,

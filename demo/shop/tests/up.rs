@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use shop::assembly::{Assembly, RunError};
 use shop::service::Service;
-use shop::settings::UpSettings;
+use shop::settings::{Instance, UpSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -44,12 +44,18 @@ fn free_address() -> SocketAddr {
     listener.local_addr().expect("local address")
 }
 
-/// Settings with every service on a free port, so tests never touch the real 808x ports.
+/// Settings with every instance on a free port, so tests never touch the real 808x ports.
+fn on_free_ports(settings: UpSettings) -> UpSettings {
+    settings
+        .instances()
+        .into_iter()
+        .fold(settings, |settings, instance| {
+            settings.with_instance_bind(instance, free_address())
+        })
+}
+
 fn test_settings(data_dir: &TempDir) -> UpSettings {
-    Service::all().iter().fold(
-        UpSettings::from_env::<&str, &str>(data_dir.0.clone(), []).expect("settings"),
-        |settings, &service| settings.with_bind(service, free_address()),
-    )
+    on_free_ports(UpSettings::from_env::<&str, &str>(data_dir.0.clone(), []).expect("settings"))
 }
 
 /// One HTTP/1.1 request with `Connection: close`; the status and the JSON body (`Null` if
@@ -61,13 +67,42 @@ async fn request(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
+    let (status, _, body) = request_with(address, method, path, token, "", body).await;
+    (status, body)
+}
+
+/// [`request`] with `extra` header lines (each ending in `\r\n`); also the response head.
+async fn request_with(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    extra: &str,
+    body: Option<Value>,
+) -> (u16, String, Value) {
+    try_request(address, method, path, token, extra, body)
+        .await
+        .expect("a status line")
+}
+
+/// [`request_with`], `None` when what came back is not an HTTP response: connecting to a
+/// free port that nothing listens on yet can connect the socket to itself (a TCP
+/// self-connect, when the kernel picks that very port as the client's), echoing the request.
+async fn try_request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    extra: &str,
+    body: Option<Value>,
+) -> Option<(u16, String, Value)> {
     let mut stream = TcpStream::connect(address).await.expect("connect");
     let body = body.map(|body| body.to_string()).unwrap_or_default();
     let authorization = token
         .map(|token| format!("Authorization: Bearer {token}\r\n"))
         .unwrap_or_default();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{authorization}\
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{authorization}{extra}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
@@ -77,16 +112,13 @@ async fn request(
         .expect("send");
     let mut response = String::new();
     stream.read_to_string(&mut response).await.expect("receive");
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|status| status.parse().ok())
-        .expect("a status line");
-    let body = response
-        .split_once("\r\n\r\n")
-        .and_then(|(_, body)| serde_json::from_str(body).ok())
-        .unwrap_or(Value::Null);
-    (status, body)
+    if !response.starts_with("HTTP/") {
+        return None;
+    }
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let body = serde_json::from_str(body).unwrap_or(Value::Null);
+    Some((status, head.to_ascii_lowercase(), body))
 }
 
 /// Asks until `check` holds for the answer, for at most 10 seconds.
@@ -99,7 +131,9 @@ async fn eventually(
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let answer = match TcpStream::connect(address).await {
-            Ok(_) => Some(request(address, "GET", path, token, None).await),
+            Ok(_) => try_request(address, "GET", path, token, "", None)
+                .await
+                .map(|(status, _, body)| (status, body)),
             Err(_) => None,
         };
         match answer {
@@ -112,10 +146,10 @@ async fn eventually(
     }
 }
 
-fn address_of(services: &[(Service, SocketAddr)], wanted: Service) -> SocketAddr {
+fn address_of(services: &[(Instance, SocketAddr)], wanted: Service) -> SocketAddr {
     services
         .iter()
-        .find(|(service, _)| *service == wanted)
+        .find(|(instance, _)| *instance == Instance::first(wanted))
         .map(|(_, address)| *address)
         .expect("the service runs")
 }
@@ -133,10 +167,10 @@ async fn up_runs_every_service_together_and_stops_cleanly() {
         let _ = stopped.await;
     }));
 
-    for &(service, address) in &services {
+    for &(instance, address) in &services {
         eventually(address, "/health/live", None, |status, _| status == 200).await;
         let (status, body) = request(address, "GET", "/health/ready", None, None).await;
-        assert_eq!(status, 200, "{service} is not ready: {body}");
+        assert_eq!(status, 200, "{instance} is not ready: {body}");
     }
 
     let users = address_of(&services, Service::Users);
@@ -208,4 +242,130 @@ async fn a_taken_port_is_named_with_its_service() {
         message.contains("reviews") && message.contains(&address.port().to_string()),
         "{message}"
     );
+}
+
+/// The README's journey, through the gateway only: register, log in, list products, order,
+/// read the order back, post a review and read the product with it; with three products
+/// instances and a products canary reached by header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journey_goes_through_the_gateway() {
+    let data_dir = TempDir::new();
+    let settings = UpSettings::from_env::<&str, &str>(data_dir.0.clone(), [])
+        .expect("settings")
+        .with_instances(Service::Products, 3)
+        .expect("three products")
+        .with_canary(Service::Products)
+        .expect("a canary");
+    let assembly = Assembly::up(&on_free_ports(settings)).await.expect("built");
+    let services = assembly.services();
+    assert_eq!(services.len(), Service::all().len() + 3);
+    let gateway = address_of(&services, Service::Gateway);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn(assembly.run(async move {
+        let _ = stopped.await;
+    }));
+    for &(_, address) in &services {
+        eventually(address, "/health/ready", None, |status, _| status == 200).await;
+    }
+
+    let (status, user) = request(
+        gateway,
+        "POST",
+        "/api/users",
+        None,
+        Some(json!({"username": "gw_tester", "email": "gw@example.com", "password": "a long enough password"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    let (status, login) = request(
+        gateway,
+        "POST",
+        "/api/auth/login",
+        None,
+        Some(json!({"email": "gw@example.com", "password": "a long enough password"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().expect("a token");
+
+    let (status, products) = request(gateway, "GET", "/api/products", None, None).await;
+    assert_eq!(status, 200, "{products}");
+    let product = &products["items"][0];
+    let product_id = product["id"].as_str().expect("a product id");
+    let stock = product["stock"].as_i64().expect("stock");
+
+    let (status, missing) = request(gateway, "POST", "/api/orders", None, Some(json!({}))).await;
+    assert_eq!(status, 401, "{missing}");
+    let (status, order) = request(
+        gateway,
+        "POST",
+        "/api/orders",
+        Some(token),
+        Some(json!({"product_id": product_id, "quantity": 2})),
+    )
+    .await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["status"], "completed", "{order}");
+    let order_id = order["id"].as_str().expect("an order id");
+    let (status, read) = request(
+        gateway,
+        "GET",
+        &format!("/api/orders/{order_id}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["id"], order_id);
+
+    let (status, review) = request(
+        gateway,
+        "POST",
+        &format!("/api/products/{product_id}/reviews"),
+        Some(token),
+        Some(json!({"rating": 4, "text": "Arrived through the gateway."})),
+    )
+    .await;
+    assert_eq!(status, 201, "{review}");
+    let (status, detail) = request(
+        gateway,
+        "GET",
+        &format!("/api/products/{product_id}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(
+        detail["stock"].as_i64(),
+        Some(stock - 2),
+        "live stock: {detail}"
+    );
+    assert_eq!(detail["reviews"][0]["rating"], 4, "{detail}");
+    assert_eq!(detail["degraded"], false);
+
+    let (status, head, _) = request_with(
+        gateway,
+        "GET",
+        "/api/products",
+        None,
+        "x-canary: beta\r\n",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("x-gateway-upstream: products-canary"),
+        "{head}"
+    );
+    let (_, head, _) = request_with(gateway, "GET", "/api/products", None, "", None).await;
+    assert!(head.contains("x-gateway-upstream: products\r\n"), "{head}");
+    assert!(head.contains("x-request-id: "), "{head}");
+
+    stop.send(()).expect("the assembly still runs");
+    let outcome = tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("shut down in time")
+        .expect("the task did not panic");
+    assert!(outcome.is_ok(), "{outcome:?}");
 }

@@ -1,9 +1,11 @@
 //! The named faults of DESIGN.md §6 that act through a service's `/admin/faults` API, with
 //! their graded variants: [`NamedFault`] says which service gets which spec under which name.
+//! The names and specs are the services' own (each service's `faults` module).
 
 use std::time::Duration;
 
-use seawall::chaos::{FaultSpec, MatchSpec};
+use seawall::chaos::FaultSpec;
+use uuid::Uuid;
 
 /// A fault to put on one service under one name.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,37 +46,52 @@ impl NamedFault {
         }
     }
 
-    /// `products` answers `percent` % of stock reservations (the saga's reserve step) with 503.
-    pub fn product_failure(percent: u8) -> NamedFault {
+    /// `products` fails `percent` % of its requests (500), or only those about `product`.
+    pub fn product_failure(percent: u8, product: Option<Uuid>) -> NamedFault {
         NamedFault {
             service: "products",
-            name: "productFailure",
-            spec: FaultSpec::abort(503)
-                .with_probability(share(percent))
-                .when(MatchSpec::new().with_route("/products/{id}/reservations")),
+            name: products::faults::PRODUCT_FAILURE,
+            spec: match product {
+                Some(id) => products::faults::product_failure(id, percent),
+                None => products::faults::every_product_failure(percent),
+            },
         }
     }
 
-    /// `users` answers every request `delay` late.
-    pub fn users_slow(delay: Duration) -> NamedFault {
+    /// `users` answers every request between `min` and `max` late.
+    pub fn users_slow(min: Duration, max: Duration) -> NamedFault {
         NamedFault {
             service: "users",
-            name: "usersSlow",
-            spec: FaultSpec::latency(delay),
+            name: users::faults::USERS_SLOW,
+            spec: users::faults::users_slow_between(min, max),
         }
     }
 
-    /// `notifications` answers every request of its API with 503.
+    /// `notifications` answers 503 and stops consuming events (they wait on the bus).
     pub fn notifications_down() -> NamedFault {
         NamedFault {
             service: "notifications",
-            name: "notificationsDown",
-            spec: FaultSpec::abort(503),
+            name: notifications::faults::NOTIFICATIONS_DOWN,
+            spec: notifications::faults::notifications_down(),
         }
     }
-}
 
-/// `percent` (capped at 100) as a probability.
-fn share(percent: u8) -> f64 {
-    f64::from(percent.min(100)) / 100.0
+    /// `percent` % of orders' sagas are abandoned right after `point`, as if the process
+    /// died there; the sweep finishes them later.
+    pub fn orders_crash_mid_saga(point: orders::faults::CrashPoint, percent: u8) -> NamedFault {
+        NamedFault {
+            service: "orders",
+            name: orders::faults::ORDERS_CRASH_MID_SAGA,
+            spec: orders::faults::orders_crash_mid_saga(point, percent),
+        }
+    }
+
+    /// Events reach notifications between `min` and `max` late.
+    pub fn event_bus_lag(min: Duration, max: Duration) -> NamedFault {
+        NamedFault {
+            service: "notifications",
+            name: shop_kit::bus::EVENT_BUS_LAG,
+            spec: shop_kit::bus::event_bus_lag_between(min, max),
+        }
+    }
 }

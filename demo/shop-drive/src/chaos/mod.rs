@@ -3,8 +3,10 @@
 //!
 //! - [`NamedFault`]: the fault catalogue's entries with their graded variants
 //!   (`paymentFailure` 0-100 %, `paymentUnreachable`, `paymentSlow`, `productFailure`,
-//!   `usersSlow`, `notificationsDown`).
-//! - [`Scenario`]: `payment-outage`, `slow-payments`, `flaky-products`, `payment-errors`, and a
+//!   `usersSlow`, `notificationsDown`, `eventBusLag`, `ordersCrashMidSaga`), taken from the services' own `faults`
+//!   modules.
+//! - [`Scenario`]: `payment-outage`, `slow-payments`, `flaky-payments`, `flaky-products`, `payment-declines`, `slow-users`,
+//!   `event-bus-lag`, `notifications-down`, `orders-crash`, and a
 //!   seeded random `game-day`, timed by [`Timing`].
 //! - [`Targets`]: where each service's admin API is and the admin token.
 //! - [`run`]: runs a scenario and returns when each phase ran ([`ChaosReport`]), so that

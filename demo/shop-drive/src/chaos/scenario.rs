@@ -69,11 +69,16 @@ pub struct Scenario {
 
 impl Scenario {
     /// The scenarios [`Scenario::named`] knows.
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 10] = [
         "payment-outage",
         "slow-payments",
+        "flaky-payments",
         "flaky-products",
-        "payment-errors",
+        "payment-declines",
+        "slow-users",
+        "event-bus-lag",
+        "notifications-down",
+        "orders-crash",
         "game-day",
     ];
 
@@ -109,12 +114,41 @@ impl Scenario {
                 )],
             ),
             "flaky-products" => three(
-                "products fails 30% of stock reservations: retries with the budget absorb most of them",
-                vec![NamedFault::product_failure(30)],
+                "products fails 30% of its requests: retries with the budget absorb most of them",
+                vec![NamedFault::product_failure(30, None)],
             ),
-            "payment-errors" => three(
+            "slow-users" => three(
+                "users answers 0.2-2 s late: logins and order checks slow down, deadlines cut the slowest",
+                vec![NamedFault::users_slow(
+                    Duration::from_millis(200),
+                    Duration::from_secs(2),
+                )],
+            ),
+            "event-bus-lag" => three(
+                "events reach notifications 2-5 s late: orders are unaffected, inboxes catch up after",
+                vec![NamedFault::event_bus_lag(
+                    Duration::from_secs(2),
+                    Duration::from_secs(5),
+                )],
+            ),
+            "notifications-down" => three(
+                "notifications is down: orders still complete, events wait on the bus and are delivered once after",
+                vec![NamedFault::notifications_down()],
+            ),
+            "flaky-payments" => three(
+                "10% of payment provider calls fail in transport: retries with the budget complete nearly every order",
+                vec![NamedFault::payment_unreachable(10)],
+            ),
+            "payment-declines" => three(
                 "the provider declines 10% of charges: those orders are refused with 402 and compensated",
                 vec![NamedFault::payment_failure(10)],
+            ),
+            "orders-crash" => three(
+                "20% of sagas die right after the charge: the sweep completes them, nothing is lost or charged twice",
+                vec![NamedFault::orders_crash_mid_saga(
+                    orders::faults::CrashPoint::AfterCharge,
+                    20,
+                )],
             ),
             "game-day" => Scenario::game_day(timing, seed),
             _ => {
@@ -131,15 +165,22 @@ impl Scenario {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mut phases = vec![Phase::quiet("baseline", timing.baseline)];
         for round in 1..=3 {
-            let fault = match rng.u8(..5) {
+            let fault = match rng.u8(..6) {
                 0 => NamedFault::payment_unreachable(rng.u8(50..=100)),
                 1 => NamedFault::payment_slow(
                     Duration::from_millis(rng.u64(100..500)),
                     Duration::from_millis(rng.u64(500..3_000)),
                 ),
-                2 => NamedFault::product_failure(rng.u8(10..=50)),
+                2 => NamedFault::product_failure(rng.u8(10..=50), None),
                 3 => NamedFault::payment_failure(rng.u8(5..=30)),
-                _ => NamedFault::users_slow(Duration::from_millis(rng.u64(100..1_000))),
+                4 => NamedFault::event_bus_lag(
+                    Duration::from_millis(rng.u64(500..2_000)),
+                    Duration::from_millis(rng.u64(2_000..5_000)),
+                ),
+                _ => NamedFault::users_slow(
+                    Duration::from_millis(rng.u64(100..500)),
+                    Duration::from_millis(rng.u64(500..1_500)),
+                ),
             };
             phases.push(Phase {
                 name: format!("fault {round}"),

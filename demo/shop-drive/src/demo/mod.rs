@@ -19,7 +19,7 @@ use crate::load::{self, LoadConfig, LoadError, LoadReport, Progress};
 use crate::sampler::{self, Samples};
 
 pub use page::report_page;
-pub use summary::{PhaseSummary, Summary};
+pub use summary::{BreakerOpened, PhaseSummary, Summary};
 
 /// What a demo run does and where the shop is.
 #[derive(Debug, Clone)]
@@ -104,6 +104,7 @@ mod tests {
         r#"seawall_retry_decisions_total{decision="retry",service_name="orders"}"#;
     const ATTEMPTS: &str =
         r#"seawall_retry_attempts_total{outcome="failure",service_name="orders"}"#;
+    const CHARGES: &str = r#"http_server_request_duration_seconds_count{http_request_method="POST",http_route="/payments",service_name="payments"}"#;
 
     /// 30 s: baseline to 10 s, a payment outage to 20 s, recovery to 30 s. Orders take 50 ms
     /// and complete, then fail slowly (2 s) until the breaker opens at 12 s, then fail in 3 ms.
@@ -135,12 +136,15 @@ mod tests {
                 // 10 attempts per second; 2 of them retries during the outage until it opens.
                 let retries = f64::from(second.clamp(10, 12) - 10) * 2.0;
                 let attempts = f64::from(second) * 10.0 + retries;
+                // 10 charges a second, 12 during the outage.
+                let charges = f64::from(second) * 10.0 + f64::from(second.clamp(10, 20) - 10) * 2.0;
                 Sample {
                     seconds: t,
                     series: BTreeMap::from([
                         (OPEN.to_owned(), open),
                         (RETRIES.to_owned(), retries),
                         (ATTEMPTS.to_owned(), attempts),
+                        (CHARGES.to_owned(), charges),
                     ]),
                 }
             })
@@ -187,15 +191,25 @@ mod tests {
         assert_eq!(fault.order_p99_worst_ms, 4_000.0);
         assert_eq!(fault.retries, 4.0);
         assert_eq!(recovery.goodput_per_second, 10.0);
-        assert_eq!(summary.breaker_opened_after_seconds, Some(2.5));
+        let opened = summary.breaker_opened.as_ref().expect("opened");
+        assert_eq!(
+            (opened.service.as_str(), opened.breaker.as_str()),
+            ("orders", "payments:8084")
+        );
+        assert_eq!(opened.after_seconds, 2.5);
         assert_eq!(summary.fail_fast_order_p50_ms, Some(3.0));
         let amplification = summary.retry_amplification.expect("retries happened");
         assert!(
             (amplification - 104.0 / 100.0).abs() < 1e-9,
             "{amplification}"
         );
+        assert_eq!(fault.charges_received, 118.0);
+        assert_eq!(summary.charges_per_order_during_faults, Some(1.18));
         let text = summary.to_string();
-        assert!(text.contains("a breaker opened 2.5 s after"), "{text}");
+        assert!(
+            text.contains("orders's breaker on payments:8084 opened 2.5 s after"),
+            "{text}"
+        );
     }
 
     #[test]

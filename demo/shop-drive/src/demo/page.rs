@@ -115,16 +115,9 @@ pub fn report_page(record: &DemoRecord, summary: &Summary) -> Result<String, Str
 
 /// One line per breaker (`service_name` and `breaker` labels) that ever left `closed`.
 fn breaker_lines(record: &DemoRecord) -> Vec<Line> {
-    let mut breakers: Vec<(String, String)> = record
+    record
         .samples
-        .samples
-        .iter()
-        .flat_map(|sample| sample.series.keys())
-        .filter_map(|key| breaker_of(key))
-        .collect();
-    breakers.sort();
-    breakers.dedup();
-    breakers
+        .breakers()
         .into_iter()
         .map(|(service, breaker)| {
             let mut points: Vec<(f64, f64)> = Vec::new();
@@ -151,17 +144,6 @@ fn breaker_lines(record: &DemoRecord) -> Vec<Line> {
         })
         .filter(|line| line.points.iter().any(|(_, level)| *level > 0.0))
         .collect()
-}
-
-/// The `(service_name, breaker)` of a `seawall_breaker_state` series key.
-fn breaker_of(key: &str) -> Option<(String, String)> {
-    let labels = key.strip_prefix("seawall_breaker_state{")?;
-    let value = |label: &str| {
-        let start = labels.find(&format!("{label}=\""))? + label.len() + 2;
-        let end = labels[start..].find('"')? + start;
-        Some(labels[start..end].to_owned())
-    };
-    Some((value("service_name")?, value("breaker")?))
 }
 
 fn escape(text: &str) -> String {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::DemoRecord;
 use crate::load::SecondReport;
+use crate::sampler::SERVER_REQUESTS;
 
 /// One phase's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,6 +40,20 @@ pub struct PhaseSummary {
     pub faults_injected: f64,
     /// Saga compensations.
     pub compensations: f64,
+    /// Charge requests payments received (`POST /payments`), retries included.
+    pub charges_received: f64,
+}
+
+/// A breaker that opened once a fault began.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BreakerOpened {
+    /// The service whose client (or gateway endpoint) it guards.
+    pub service: String,
+    /// The breaker (the upstream's address for keyed breakers).
+    pub breaker: String,
+    /// Seconds from the fault phase's start to the first sample that saw it open (at the
+    /// sampling resolution).
+    pub after_seconds: f64,
 }
 
 /// The run's story: each phase, how fast a breaker opened once the fault began, and how
@@ -47,15 +62,18 @@ pub struct PhaseSummary {
 pub struct Summary {
     /// Per phase, in order.
     pub phases: Vec<PhaseSummary>,
-    /// Seconds from the first fault phase's start to the first sample with a breaker open
-    /// (sampling resolution), if one opened.
-    pub breaker_opened_after_seconds: Option<f64>,
+    /// The first breaker that was not open when the first fault phase began and opened
+    /// during it, if any.
+    pub breaker_opened: Option<BreakerOpened>,
     /// The median of the per-second median order latencies over the seconds a breaker was
     /// open: how fast orders fail when failing fast.
     pub fail_fast_order_p50_ms: Option<f64>,
     /// Attempts sent per request offered by the shop's retry layers during the fault
     /// phases (1.0 means no retries).
     pub retry_amplification: Option<f64>,
+    /// Charge requests payments received per order placed, during the fault phases: how
+    /// much the shop's retries multiply the load on a failing dependency.
+    pub charges_per_order_during_faults: Option<f64>,
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {
@@ -117,6 +135,14 @@ impl Summary {
                     ),
                     faults_injected: increase("seawall_faults_injected_total", &[]),
                     compensations: increase("shop_saga_compensations_total", &[]),
+                    charges_received: increase(
+                        SERVER_REQUESTS,
+                        &[
+                            ("service_name", "payments"),
+                            ("http_route", "/payments"),
+                            ("http_request_method", "POST"),
+                        ],
+                    ),
                 }
             })
             .collect::<Vec<_>>();
@@ -125,15 +151,33 @@ impl Summary {
             .phases
             .iter()
             .find(|phase| !phase.faults.is_empty());
-        let breaker_opened_after_seconds = first_fault.and_then(|phase| {
+        let breaker_opened = first_fault.and_then(|phase| {
+            let (start, end) = (phase.start_seconds, phase.end_seconds);
             samples
-                .first_reaching(
-                    "seawall_breaker_state",
-                    &[("state", "open")],
-                    phase.start_seconds,
-                    1.0,
-                )
-                .map(|opened| opened - phase.start_seconds)
+                .breakers()
+                .into_iter()
+                .filter_map(|(service, breaker)| {
+                    let labels = [
+                        ("service_name", service.as_str()),
+                        ("breaker", breaker.as_str()),
+                        ("state", "open"),
+                    ];
+                    let series = samples.sum("seawall_breaker_state", &labels);
+                    let open_at_start = series
+                        .iter()
+                        .rfind(|(at, _)| *at <= start)
+                        .is_some_and(|(_, value)| *value >= 1.0);
+                    let opened = series
+                        .iter()
+                        .find(|(at, value)| *at >= start && *at <= end && *value >= 1.0)?
+                        .0;
+                    (!open_at_start).then_some(BreakerOpened {
+                        service,
+                        breaker,
+                        after_seconds: opened - start,
+                    })
+                })
+                .min_by(|a, b| a.after_seconds.total_cmp(&b.after_seconds))
         });
         let open = samples.sum("seawall_breaker_state", &[("state", "open")]);
         let fail_fast = record
@@ -149,15 +193,19 @@ impl Summary {
             })
             .map(|second| second.order_p50_ms)
             .collect();
-        let faulted = phases.iter().filter(|phase| !phase.faults.is_empty());
-        let (attempts, retries) = faulted.fold((0.0, 0.0), |(attempts, retries), phase| {
+        let faulted = || phases.iter().filter(|phase| !phase.faults.is_empty());
+        let (attempts, retries) = faulted().fold((0.0, 0.0), |(attempts, retries), phase| {
             (attempts + phase.retry_attempts, retries + phase.retries)
+        });
+        let (charges, orders) = faulted().fold((0.0, 0), |(charges, orders), phase| {
+            (charges + phase.charges_received, orders + phase.orders)
         });
         Summary {
             phases,
-            breaker_opened_after_seconds,
+            breaker_opened,
             fail_fast_order_p50_ms: median(fail_fast),
             retry_amplification: (attempts > retries).then(|| attempts / (attempts - retries)),
+            charges_per_order_during_faults: (orders > 0).then(|| charges / orders as f64),
         }
     }
 }
@@ -178,6 +226,7 @@ impl fmt::Display for Summary {
             "breaker rejected",
             "faults injected",
             "compensations",
+            "charges at payments",
         ]);
         for phase in &self.phases {
             table.add_row(vec![
@@ -197,18 +246,20 @@ impl fmt::Display for Summary {
                 format!("{:.0}", phase.breaker_rejections),
                 format!("{:.0}", phase.faults_injected),
                 format!("{:.0}", phase.compensations),
+                format!("{:.0}", phase.charges_received),
             ]);
         }
-        for column in 2..12 {
+        for column in 2..13 {
             if let Some(column) = table.column_mut(column) {
                 column.set_cell_alignment(CellAlignment::Right);
             }
         }
         writeln!(formatter, "{table}")?;
-        match self.breaker_opened_after_seconds {
-            Some(after) => writeln!(
+        match &self.breaker_opened {
+            Some(opened) => writeln!(
                 formatter,
-                "a breaker opened {after:.1} s after the first fault began"
+                "{}'s breaker on {} opened {:.1} s after the first fault began",
+                opened.service, opened.breaker, opened.after_seconds
             )?,
             None => writeln!(formatter, "no breaker opened")?,
         }
@@ -216,6 +267,12 @@ impl fmt::Display for Summary {
             writeln!(
                 formatter,
                 "while it was open, orders answered in {p50:.0} ms (median)"
+            )?;
+        }
+        if let Some(per_order) = self.charges_per_order_during_faults {
+            writeln!(
+                formatter,
+                "payments received {per_order:.2} charge requests per order placed during the faults"
             )?;
         }
         if let Some(amplification) = self.retry_amplification {

@@ -126,12 +126,15 @@ async fn open_model(config: &LoadConfig, context: &Arc<Context>, rate: f64, star
         let customers = config.customers;
         context.recorder.journey_started();
         tasks.spawn(async move {
-            let mut customer = take_customer(&pool, &mut journey_rng);
+            let (index, mut customer) = pick_customer(&pool, &mut journey_rng);
             context.run(journey, &mut customer, &mut journey_rng).await;
             if let Some(customer) = customer {
                 let mut pool = pool.lock().unwrap_or_else(|poison| poison.into_inner());
-                if pool.len() < customers {
-                    pool.push(customer);
+                match index {
+                    // Keeps what the journey learnt (the customer's last order).
+                    Some(index) if index < pool.len() => pool[index] = customer,
+                    _ if pool.len() < customers => pool.push(customer),
+                    _ => {}
                 }
             }
             drop(slot);
@@ -140,13 +143,18 @@ async fn open_model(config: &LoadConfig, context: &Arc<Context>, rate: f64, star
     while tasks.join_next().await.is_some() {}
 }
 
-/// A random customer out of the pool (so no two journeys use one at once), if any.
-fn take_customer(pool: &Mutex<Vec<Customer>>, rng: &mut fastrand::Rng) -> Option<Customer> {
-    let mut pool = pool.lock().unwrap_or_else(|poison| poison.into_inner());
-    (!pool.is_empty()).then(|| {
-        let index = rng.usize(..pool.len());
-        pool.swap_remove(index)
-    })
+/// A copy of a random customer of the pool and its place, if the pool has any. Customers
+/// are shared: several journeys may act for one at once, as a customer with two tabs would.
+fn pick_customer(
+    pool: &Mutex<Vec<Customer>>,
+    rng: &mut fastrand::Rng,
+) -> (Option<usize>, Option<Customer>) {
+    let pool = pool.lock().unwrap_or_else(|poison| poison.into_inner());
+    if pool.is_empty() {
+        return (None, None);
+    }
+    let index = rng.usize(..pool.len());
+    (Some(index), Some(pool[index].clone()))
 }
 
 fn progress_bar(duration: Duration, progress: Progress) -> ProgressBar {

@@ -1,0 +1,103 @@
+//! `shop demo`'s pipeline on free ports: the shop runs, load goes through the gateway while
+//! a payment outage comes and goes, `/metrics` is sampled, the invariants hold once the
+//! sagas settle, and the report page holds the plots.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::time::Duration;
+
+use shop::assembly::Assembly;
+use shop::drive::{DemoArgs, DemoShop, LoadShape, ServiceUrls, TimingArgs, demo};
+use shop::service::Service;
+use shop::settings::{Instance, UpSettings};
+use tokio::sync::oneshot;
+
+/// A port free right now on 127.0.0.1.
+fn free_address() -> SocketAddr {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
+    listener.local_addr().expect("local address")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_run_drives_the_shop_through_a_payment_outage_and_the_invariants_hold() {
+    let data_dir = tempfile::tempdir().expect("a temporary data directory");
+    let settings = Service::all().iter().fold(
+        UpSettings::from_env::<&str, &str>(data_dir.path(), []).expect("settings"),
+        |settings, &service| settings.with_bind(service, free_address()),
+    );
+    let assembly = Assembly::up(&settings).await.expect("the shop starts");
+    let running = assembly.services();
+    let url = |service: Service| {
+        running
+            .iter()
+            .find(|(instance, _)| *instance == Instance::first(service))
+            .map(|(_, address)| format!("http://{address}"))
+            .expect("running")
+    };
+    let shop = DemoShop {
+        gateway: url(Service::Gateway),
+        urls: ServiceUrls {
+            services: Service::all()
+                .iter()
+                .map(|&service| (service.shop_service(), url(service)))
+                .collect(),
+        },
+        admin_token: settings.admin_token().clone(),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = tokio::spawn(assembly.run(async move {
+        let _ = stopped.await;
+    }));
+    let report = data_dir.path().join("demo.html");
+    let args = DemoArgs {
+        scenario: "payment-outage".to_owned(),
+        timing: TimingArgs {
+            baseline: Duration::from_secs(2),
+            fault: Duration::from_secs(3),
+            recovery: Duration::from_secs(2),
+        },
+        shape: LoadShape {
+            rate: None,
+            users: Some(2),
+            mix: Some("order=3,browse=1".parse().expect("a valid mix")),
+            seed: 3,
+        },
+        report: report.clone(),
+        json: Some(data_dir.path().join("demo.json")),
+    };
+
+    let passed = demo(&args, &shop).await.expect("the demo runs");
+
+    let _ = stop.send(());
+    serving
+        .await
+        .expect("the shop's task")
+        .expect("the shop stops cleanly");
+    assert!(passed, "the invariants hold after the outage");
+    let page = std::fs::read_to_string(&report).expect("the report was written");
+    assert_eq!(page.matches("<svg").count(), 4, "four plots");
+    assert!(
+        page.contains("paymentUnreachable@payments"),
+        "the fault window is named"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data_dir.path().join("demo.json")).expect("the JSON was written"),
+    )
+    .expect("valid JSON");
+    let phases = json["record"]["chaos"]["phases"]
+        .as_array()
+        .expect("phases");
+    assert_eq!(phases.len(), 3);
+    let orders = json["summary"]["phases"]
+        .as_array()
+        .expect("phase summaries")
+        .iter()
+        .map(|phase| phase["orders"].as_u64().unwrap_or(0))
+        .sum::<u64>();
+    assert!(orders > 0, "orders were placed through the gateway");
+    assert!(
+        json["record"]["samples"]["samples"]
+            .as_array()
+            .is_some_and(|samples| !samples.is_empty()),
+        "/metrics was sampled"
+    );
+}

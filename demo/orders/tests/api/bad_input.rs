@@ -13,7 +13,10 @@ use crate::common::{Orders, Shop, lantern, token};
 async fn post_raw(orders: &Orders, body: impl Into<Body>) -> Reply {
     let request = Request::post("/orders")
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {}", token(Uuid::new_v4())))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", token(Uuid::new_v4())),
+        )
         .body(body.into())
         .expect("a request");
     send(orders.app.router(), request).await
@@ -35,9 +38,17 @@ async fn bad_order_bodies_are_refused_with_problems_and_reserve_nothing() {
     let orders = shop.orders().await;
     let product = lantern();
     let cases: Vec<(&str, String, StatusCode)> = vec![
-        ("malformed JSON", r#"{"product_id":"#.to_owned(), StatusCode::BAD_REQUEST),
+        (
+            "malformed JSON",
+            r#"{"product_id":"#.to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
         ("empty body", String::new(), StatusCode::BAD_REQUEST),
-        ("not an object", "[1,2]".to_owned(), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "not an object",
+            "[1,2]".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         (
             "quantity of the wrong type",
             format!(r#"{{"product_id":"{product}","quantity":"two"}}"#),

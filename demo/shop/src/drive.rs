@@ -264,6 +264,29 @@ pub struct DemoShop {
     pub admin_token: Secret,
 }
 
+impl DemoShop {
+    /// The shop whose first instances run at `running` (as [`Assembly::services`] lists
+    /// them), or `None` when the gateway is not among them.
+    pub fn of(running: &[(Instance, SocketAddr)], admin_token: Secret) -> Option<DemoShop> {
+        let url = |service: Service| {
+            running
+                .iter()
+                .find(|(instance, _)| *instance == Instance::first(service))
+                .map(|(_, address)| format!("http://{address}"))
+        };
+        Some(DemoShop {
+            gateway: url(Service::Gateway)?,
+            urls: ServiceUrls {
+                services: Service::all()
+                    .iter()
+                    .filter_map(|&service| Some((service.shop_service(), url(service)?)))
+                    .collect(),
+            },
+            admin_token,
+        })
+    }
+}
+
 /// `shop demo`'s own options (the shop it starts is [`crate::cli`]'s business).
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
@@ -341,23 +364,8 @@ async fn settled(checker: &Checker) -> Result<Report, AnyError> {
 /// invariant is broken.
 pub async fn start_and_drive(args: &DemoArgs, settings: &UpSettings) -> Result<bool, AnyError> {
     let assembly = Assembly::up(settings).await?;
-    let running: Vec<(Instance, SocketAddr)> = assembly.services();
-    let url = |service: Service| {
-        running
-            .iter()
-            .find(|(instance, _)| *instance == Instance::first(service))
-            .map(|(_, address)| format!("http://{address}"))
-    };
-    let shop = DemoShop {
-        gateway: url(Service::Gateway).ok_or("the gateway is not part of the assembly")?,
-        urls: ServiceUrls {
-            services: Service::all()
-                .iter()
-                .filter_map(|&service| Some((service.shop_service(), url(service)?)))
-                .collect(),
-        },
-        admin_token: settings.admin_token().clone(),
-    };
+    let shop = DemoShop::of(&assembly.services(), settings.admin_token().clone())
+        .ok_or("the gateway is not part of the assembly")?;
     eprintln!(
         "shop running: gateway {} (data in {})",
         shop.gateway,

@@ -6,9 +6,9 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::time::Duration;
 
 use shop::assembly::Assembly;
-use shop::drive::{DemoArgs, DemoShop, LoadShape, ServiceUrls, TimingArgs, demo};
+use shop::drive::{DemoArgs, DemoShop, LoadShape, TimingArgs, demo};
 use shop::service::Service;
-use shop::settings::{Instance, UpSettings};
+use shop::settings::UpSettings;
 use tokio::sync::oneshot;
 
 /// A port free right now on 127.0.0.1.
@@ -25,24 +25,8 @@ async fn a_demo_run_drives_the_shop_through_a_payment_outage_and_the_invariants_
         |settings, &service| settings.with_bind(service, free_address()),
     );
     let assembly = Assembly::up(&settings).await.expect("the shop starts");
-    let running = assembly.services();
-    let url = |service: Service| {
-        running
-            .iter()
-            .find(|(instance, _)| *instance == Instance::first(service))
-            .map(|(_, address)| format!("http://{address}"))
-            .expect("running")
-    };
-    let shop = DemoShop {
-        gateway: url(Service::Gateway),
-        urls: ServiceUrls {
-            services: Service::all()
-                .iter()
-                .map(|&service| (service.shop_service(), url(service)))
-                .collect(),
-        },
-        admin_token: settings.admin_token().clone(),
-    };
+    let shop = DemoShop::of(&assembly.services(), settings.admin_token().clone())
+        .expect("the gateway runs");
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(assembly.run(async move {
         let _ = stopped.await;

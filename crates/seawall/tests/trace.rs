@@ -237,14 +237,31 @@ fn otel_subscriber() -> (impl tracing::Subscriber + Send + Sync, InMemorySpanExp
 
 #[tokio::test]
 async fn baggage_received_by_a_server_is_sent_on_by_its_clients() {
+    let (sent, _spans) = sent_on_for(&[
+        (
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ),
+        ("baggage", "synthetic=true"),
+    ])
+    .await;
+    assert_eq!(sent["baggage"], "synthetic=true");
+}
+
+/// What a server's client call sends on for an incoming request carrying `fields`.
+async fn sent_on_for(fields: &[(&'static str, &'static str)]) -> (HashMap<String, String>, usize) {
     install_propagator();
-    let _default = tracing::subscriber::set_default(otel_subscriber().0);
+    let (subscriber, exporter) = otel_subscriber();
+    let _default = tracing::subscriber::set_default(subscriber);
     tracing::callsite::rebuild_interest_cache();
 
-    let sent = Arc::new(std::sync::Mutex::new(None));
+    let sent = Arc::new(std::sync::Mutex::new(HashMap::new()));
     let recorder = sent.clone();
     let downstream = tower::service_fn(move |req: Request<Empty<Bytes>>| {
-        *recorder.lock().unwrap() = req.headers().get("baggage").cloned();
+        let mut recorded = recorder.lock().unwrap();
+        for (name, value) in req.headers() {
+            recorded.insert(name.to_string(), value.to_str().unwrap().to_owned());
+        }
         async { Ok::<_, std::convert::Infallible>(Response::new(Empty::<Bytes>::new())) }
     });
     let client = ServiceBuilder::new()
@@ -261,17 +278,40 @@ async fn baggage_received_by_a_server_is_sent_on_by_its_clients() {
                 client.oneshot(req).await
             }
         }));
-    let incoming = Request::get("/orders")
-        .header(
-            "traceparent",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        )
-        .header("baggage", "synthetic=true")
-        .body(Empty::new())
-        .unwrap();
+    let mut incoming = Request::get("/orders").body(Empty::new()).unwrap();
+    for (name, value) in fields {
+        incoming.headers_mut().insert(*name, value.parse().unwrap());
+    }
     server.oneshot(incoming).await.unwrap();
-    let baggage = sent.lock().unwrap().clone().expect("baggage sent on");
-    assert_eq!(baggage, "synthetic=true");
+    let sent = sent.lock().unwrap().clone();
+    (sent, exporter.get_finished_spans().unwrap().len())
+}
+
+#[tokio::test]
+async fn an_unsampled_caller_s_trace_is_sent_on_unsampled_with_its_state_and_baggage() {
+    const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+    // Only `traceparent` (read by seawall's own parser), then with `tracestate` and
+    // `baggage` (read by the installed propagator).
+    let alone = [("traceparent", TRACEPARENT)];
+    let with_state = [
+        ("traceparent", TRACEPARENT),
+        ("tracestate", "vendor=opaque"),
+        ("baggage", "synthetic=true"),
+    ];
+    for fields in [&alone[..], &with_state[..]] {
+        let (sent, spans) = sent_on_for(fields).await;
+        assert_eq!(spans, 0, "no span for an unsampled caller");
+        let traceparent = &sent["traceparent"];
+        assert!(
+            traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{traceparent}"
+        );
+        assert!(traceparent.ends_with("-00"), "{traceparent}");
+        for (name, value) in &fields[1..] {
+            assert_eq!(sent[*name], *value, "{name}");
+        }
+        assert_eq!(sent.contains_key("baggage"), fields.len() > 1);
+    }
 }
 
 #[tokio::test]

@@ -24,6 +24,11 @@
 //! default) that span would be dropped anyway, after costing microseconds to make. Spans
 //! below it and [`inject_context`] still send the caller's `traceparent` on, unsampled. See
 //! [`HttpTraceLayer::skip_unsampled`] for what that leaves out and how to turn it off.
+//! For such a request the layer parses the `traceparent` itself (in one pass, without
+//! allocating, with the W3C rules) instead of asking the propagator, when the installed
+//! propagator reads `traceparent` and the request carries none of the other fields it reads
+//! (`tracestate`, `baggage`): the propagator would then build the same context. Otherwise,
+//! and for a header that is not valid by the spec, the propagator reads the request as before.
 //!
 //! The propagator is global (`opentelemetry::global::set_text_map_propagator`);
 //! `seawall-telemetry` installs TraceContext and Baggage. [`inject_context`] and
@@ -45,6 +50,7 @@ mod layer;
 mod propagation;
 mod service;
 mod span;
+mod traceparent;
 mod unsampled;
 
 pub use future::ResponseFuture;

@@ -155,7 +155,14 @@ impl<C, K> ClientStackBuilder<C, K> {
                 return Err(ConfigError::AttemptTimeoutNotBelowTotal { attempt, total });
             }
         }
-        let total = deadline_layer(DeadlineLayer::client(), self.total_timeout, None)?;
+        // The attempt layer below writes the remaining time on every attempt, the tighter of
+        // its own and this one; a header written here would only be overwritten (and cost a
+        // header value per call).
+        let total = deadline_layer(
+            DeadlineLayer::client().propagate(false),
+            self.total_timeout,
+            None,
+        )?;
         // Without an attempt timeout this layer still enforces the total deadline and
         // writes a fresh remaining time on every attempt.
         let attempt = match self.attempt_timeout {

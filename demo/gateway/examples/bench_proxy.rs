@@ -6,6 +6,9 @@
 //! - `bench_proxy gateway <addr> <upstream addr>`: the gateway with its full stack (JWT auth
 //!   required, a rate limit with a high ceiling, routing, deadline, retry, breaker, metrics,
 //!   trace); prints a token to use on stdout.
+//!
+//! All three run on mimalloc, as the `shop` binary does, so the proxies compare on equal
+//! terms.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -26,6 +29,9 @@ use tokio::net::TcpListener;
 const SECRET: &str = "a-benchmark-jwt-secret-of-at-least-32-bytes";
 
 type Bare = (Client<HttpConnector, Body>, String);
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

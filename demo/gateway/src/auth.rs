@@ -24,7 +24,7 @@ pub fn authenticate(
         return Ok(None);
     }
     match bearer_token(headers) {
-        Ok(token) => verifier.verify(token).map(|claims| Some(claims.sub)),
+        Ok(token) => verifier.verify_subject(token).map(Some),
         Err(AuthError::MissingToken) if mode == AuthMode::Optional => Ok(None),
         Err(error) => Err(error),
     }

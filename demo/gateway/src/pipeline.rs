@@ -12,6 +12,15 @@
 //! 6. a circuit breaker per instance (keyed by authority): its opening ejects the instance;
 //! 7. the per-attempt timeout, which writes `x-seawall-timeout-ms` for the upstream;
 //! 8. hyper-util's pooled HTTP/1 client, shared by every route.
+//!
+//! The route's [`resilience`](RouteConfig::resilience) switches layers 3 and 6 as
+//! [`ClientResilience`] does for the services' clients: `naive` retries without the budget
+//! (one that never runs dry) and has no breaker; `off` makes one attempt (the retry layer
+//! stays with `max_attempts = 1`, since it also makes the body replayable, which the
+//! transport is typed for) and has no breaker: plain proxying. Without the breaker layer
+//! the route's [`Breakers`] see no calls, so they never open and [`Balance`] ejects
+//! instances on their health checks alone: those are the load balancer's, not a
+//! resilience layer, and stay in every mode.
 
 use http::{Request, Response};
 use http_body_util::BodyExt;
@@ -23,7 +32,8 @@ use seawall::deadline::DeadlineLayer;
 use seawall::metrics::HttpMetricsLayer;
 use seawall::retry::{ReplayBody, RetryBudget, RetryLayer};
 use seawall::trace::HttpTraceLayer;
-use shop_kit::client::{RequestBody, ResponseBody};
+use shop_kit::client::{RequestBody, ResponseBody, naive_retry_budget};
+use shop_kit::resilience::ClientResilience;
 use std::time::Duration;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder};
@@ -43,7 +53,8 @@ pub type Pipeline = BoxCloneSyncService<Request<RequestBody>, Response<ResponseB
 /// The per-instance breakers of a route.
 pub type Breakers = CircuitBreakerLayer<HttpClassifier, ByAuthority>;
 
-/// Builds the pipeline of `route` over `transport`, with retries paid from `budget`.
+/// Builds the pipeline of `route` over `transport`, with retries paid from `budget` (with
+/// the route's default, [`ClientResilience::Seawall`]).
 ///
 /// # Errors
 ///
@@ -56,7 +67,9 @@ pub fn build(
     let invalid = |error: &dyn std::fmt::Display| {
         ConfigError::invalid(format!("route {}", route.prefix), error.to_string())
     };
+    // The attempt layer writes the time left on each attempt; this one only enforces.
     let total = DeadlineLayer::client()
+        .propagate(false)
         .timeout(Duration::from_millis(route.timeout_ms))
         .service_name(SERVICE_NAME)
         .build()
@@ -66,8 +79,17 @@ pub fn build(
         .service_name(SERVICE_NAME)
         .build()
         .map_err(|e| invalid(&e))?;
+    let resilience = route.resilience;
+    let budget = match resilience {
+        ClientResilience::NaiveRetries => naive_retry_budget().map_err(|e| invalid(&e))?,
+        ClientResilience::Seawall | ClientResilience::Off => budget,
+    };
     let retry = RetryLayer::builder()
-        .max_attempts(route.attempts)
+        .max_attempts(if resilience.retries() {
+            route.attempts
+        } else {
+            1
+        })
         .base_delay(Duration::from_millis(10))
         .budget(budget)
         .service_name(SERVICE_NAME)
@@ -92,7 +114,7 @@ pub fn build(
         .layer(retry)
         .layer_fn(move |inner| Balance::new(inner, balance_breakers.clone()))
         .layer(HttpTraceLayer::client(SERVICE_NAME))
-        .layer(breakers.clone())
+        .option_layer(resilience.protects().then(|| breakers.clone()))
         .layer(attempt)
         .map_err(BoxError::from)
         .map_response(|response: Response<hyper::body::Incoming>| {

@@ -111,6 +111,21 @@ pub use crate::resilience::ClientResilience;
 /// and one that every call fills with this many tokens never runs dry.
 const NAIVE_RETRIES_PER_CALL: f64 = 1000.0;
 
+/// The budget of a [`ClientResilience::NaiveRetries`] caller: one that never runs dry, so
+/// that every failed attempt of a retryable request is retried up to the maximum. Also the
+/// gateway's for its `naive` routes.
+///
+/// # Errors
+///
+/// Never with these constants; typed for the builder's sake.
+pub fn naive_retry_budget() -> Result<RetryBudget, seawall::retry::ConfigError> {
+    RetryBudget::builder()
+        .ratio(NAIVE_RETRIES_PER_CALL)
+        .min_per_sec(0.0)
+        .max_balance(NAIVE_RETRIES_PER_CALL * 1_000_000.0)
+        .build()
+}
+
 /// The body of a request a [`ServiceClient`] sends.
 pub type RequestBody = Full<Bytes>;
 
@@ -307,7 +322,9 @@ impl ServiceClientBuilder {
             });
         }
         let name = self.service_name.as_str();
+        // The attempt layer writes the time left on each attempt; this one only enforces.
         let total_deadline = DeadlineLayer::client()
+            .propagate(false)
             .timeout(self.total_timeout)
             .service_name(name)
             .build()?;
@@ -317,11 +334,7 @@ impl ServiceClientBuilder {
             .build()?;
         let budget = match (self.resilience, self.retry_budget) {
             // Checked first, so a budget given for a Seawall run does not cap a naive one.
-            (ClientResilience::NaiveRetries, _) => RetryBudget::builder()
-                .ratio(NAIVE_RETRIES_PER_CALL)
-                .min_per_sec(0.0)
-                .max_balance(NAIVE_RETRIES_PER_CALL * 1_000_000.0)
-                .build()?,
+            (ClientResilience::NaiveRetries, _) => naive_retry_budget()?,
             (_, Some(budget)) => budget,
             (_, None) => RetryBudget::new(0.2, 10.0)?,
         };

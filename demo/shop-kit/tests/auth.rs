@@ -106,6 +106,50 @@ fn an_expired_token_is_refused_and_the_leeway_is_small() {
 }
 
 #[test]
+fn a_remembered_token_is_still_refused_once_it_expires() {
+    // Issued so that it expires one second from now; no leeway.
+    let issuer = TokenIssuer::new(&secret()).with_lifetime(Duration::from_secs(60));
+    let verifier = TokenVerifier::with_leeway(&secret(), Duration::ZERO);
+    let user_id = Uuid::new_v4();
+    let token = issuer
+        .issue_at(user_id, SystemTime::now() - Duration::from_secs(59))
+        .expect("a token");
+    // Verified and remembered, twice.
+    assert_eq!(verifier.verify_subject(&token), Ok(user_id));
+    assert_eq!(verifier.verify_subject(&token), Ok(user_id));
+    // Past its `exp` (by whole seconds, as `exp` is), the remembered token is refused too.
+    std::thread::sleep(Duration::from_millis(2_100));
+    assert_eq!(verifier.verify_subject(&token), Err(AuthError::Expired));
+    assert_eq!(verifier.verify(&token), Err(AuthError::Expired));
+}
+
+#[test]
+fn remembering_a_token_lets_no_altered_token_through() {
+    let issuer = TokenIssuer::new(&secret());
+    let verifier = TokenVerifier::new(&secret());
+    let user_id = Uuid::new_v4();
+    let token = issuer.issue(user_id).expect("a token");
+    assert_eq!(verifier.verify_subject(&token), Ok(user_id));
+
+    let (signed, signature) = token.rsplit_once('.').expect("three parts");
+    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+    let tampered = format!("{signed}.{flipped}{}", &signature[1..]);
+    assert_eq!(
+        verifier.verify_subject(&tampered),
+        Err(AuthError::BadSignature)
+    );
+    // A prefix of the remembered token, and the token with something appended.
+    assert_eq!(
+        verifier.verify_subject(signed),
+        Err(AuthError::MalformedToken)
+    );
+    assert!(verifier.verify_subject(&format!("{token}x")).is_err());
+    // Its clone shares what was remembered, and the claims come back whole.
+    let claims = verifier.clone().verify(&token).expect("valid");
+    assert_eq!((claims.sub, claims.aud.as_str()), (user_id, TOKEN_AUDIENCE));
+}
+
+#[test]
 fn a_token_for_another_audience_or_issuer_is_refused() {
     let verifier = TokenVerifier::new(&secret());
     let mut claims = valid_claims(Uuid::new_v4());

@@ -1,8 +1,9 @@
 //! Helpers shared by the API tests of the demo shop's services: a parsed [`Reply`] with
 //! its problem+json assertions, [`send`] through a router, JSON request builders, and
 //! [`on_both_backends!`] to run scenarios on SQLite and PostgreSQL, [`faults`] to put and
-//! remove named faults through `/admin/faults`, and [`openapi`] checks
-//! that a service's OpenAPI document matches its router.
+//! remove named faults through `/admin/faults`, [`openapi`] checks
+//! that a service's OpenAPI document matches its router, and [`load`]: a steady load and
+//! a wait for the tests that take an instance away (the gateway's and the shop's).
 //!
 //! Dev-only: every service lists it under `[dev-dependencies]`, and keeps its own
 //! `TestApp` (how it is built) in its `tests/api/common`.
@@ -17,6 +18,7 @@ use tower::ServiceExt;
 use uuid::Uuid;
 
 pub mod faults;
+pub mod load;
 pub mod openapi;
 
 pub use shop_kit::storage::TestDatabase;

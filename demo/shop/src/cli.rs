@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use shop_kit::resilience::ClientResilience;
 
 use crate::drive::{ChaosArgs, CheckArgs, DemoArgs, LoadArgs};
 use crate::service::Service;
+use crate::settings::{InstancesError, UpSettings};
 
 /// Runs the seawall demo shop.
 #[derive(Debug, Parser)]
@@ -32,10 +33,9 @@ pub enum Command {
         /// Directory for the services' SQLite files (created if missing).
         #[arg(long, value_name = "DIR", default_value = "./.data")]
         data_dir: PathBuf,
-        /// Runs several instances of a service behind the gateway, e.g. `products=3` (the
-        /// extra ones on the design port + 100, + 200, ...). Repeatable.
-        #[arg(long, value_name = "SERVICE=COUNT", value_parser = parse_instances)]
-        instances: Vec<(Service, u16)>,
+        /// How many instances of each service.
+        #[command(flatten)]
+        instances: Instances,
         /// Runs a canary version of a service (on the design port + 1000), which the gateway
         /// sends requests with `x-canary: beta` to. Repeatable.
         #[arg(long, value_name = "SERVICE")]
@@ -60,8 +60,13 @@ pub enum Command {
         /// The demo's options.
         #[command(flatten)]
         args: DemoArgs,
-        /// The resilience of the services' clients: `seawall`, `naive` (retries without
-        /// budget or breaker) or `off` (plain clients), to compare runs.
+        /// How many instances of each service (`--instances products=3` for the
+        /// dead-instance scenario).
+        #[command(flatten)]
+        instances: Instances,
+        /// The resilience of the services' clients and of the gateway's routes: `seawall`,
+        /// `naive` (retries without budget or breaker) or `off` (plain clients, plain
+        /// proxying), to compare runs.
         #[arg(long, default_value = "seawall", value_parser = parse_resilience)]
         resilience: ClientResilience,
     },
@@ -74,6 +79,30 @@ pub enum Command {
     /// Checks a running shop's cross-service invariants (stock, charges, orders,
     /// notifications); exits non-zero when one is broken. Needs SHOP_ADMIN_TOKEN.
     Check(CheckArgs),
+}
+
+/// `--instances`, shared by `shop up` and `shop demo`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct Instances {
+    /// Runs several instances of a service behind the gateway, e.g. `products=3` (the
+    /// extra ones on the design port + 100, + 200, ...). Repeatable.
+    #[arg(long = "instances", value_name = "SERVICE=COUNT", value_parser = parse_instances)]
+    pub counts: Vec<(Service, u16)>,
+}
+
+impl Instances {
+    /// `settings` running these counts of instances.
+    ///
+    /// # Errors
+    ///
+    /// [`InstancesError`] for the gateway or a count of 0.
+    pub fn apply(&self, settings: UpSettings) -> Result<UpSettings, InstancesError> {
+        self.counts
+            .iter()
+            .try_fold(settings, |settings, &(service, count)| {
+                settings.with_instances(service, count)
+            })
+    }
 }
 
 fn parse_resilience(text: &str) -> Result<ClientResilience, String> {
@@ -115,7 +144,10 @@ mod tests {
         else {
             panic!("up")
         };
-        assert_eq!(instances, [(Service::Products, 3), (Service::Reviews, 2)]);
+        assert_eq!(
+            instances.counts,
+            [(Service::Products, 3), (Service::Reviews, 2)]
+        );
         assert_eq!(canary, [Service::Products]);
         assert!(Cli::try_parse_from(["shop", "up", "--instances", "products"]).is_err());
         assert!(Cli::try_parse_from(["shop", "up", "--instances", "nothing=2"]).is_err());
@@ -135,12 +167,20 @@ mod tests {
             "40",
             "--resilience",
             "naive",
+            "--instances",
+            "products=3",
         ])
         .expect("valid");
-        let Command::Demo { args, resilience } = cli.command else {
+        let Command::Demo {
+            args,
+            resilience,
+            instances,
+        } = cli.command
+        else {
             panic!("demo")
         };
         assert_eq!(resilience, ClientResilience::NaiveRetries);
+        assert_eq!(instances.counts, [(Service::Products, 3)]);
         assert_eq!(args.timing.fault, std::time::Duration::from_secs(10));
         assert_eq!(args.shape.rate, Some(40.0));
         assert!(Cli::try_parse_from(["shop", "demo", "--resilience", "maybe"]).is_err());

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use shop_drive::chaos::{self, Phase, Scenario, Targets, Timing};
+use shop_drive::chaos::{self, DEAD_INSTANCE, Phase, Scenario, Targets, Timing};
 use shop_drive::demo::{self, DemoPlan, Summary, report_page};
 use shop_drive::load::{self, LoadConfig, Mix, Mode, Progress};
 use shop_kit::config::{Secret, ShopService};
@@ -132,12 +132,17 @@ impl ServiceUrls {
             )
     }
 
-    fn targets(&self, admin_token: &Secret) -> Targets {
-        ShopService::ALL
+    /// Each service, and each of `instances` (name such as `products#2`, base URL) under its
+    /// own name, for the faults that take one instance down.
+    fn targets(&self, admin_token: &Secret, instances: &[(String, String)]) -> Targets {
+        let services = ShopService::ALL
             .into_iter()
             .fold(Targets::new(admin_token.expose()), |targets, service| {
                 targets.with_service(service.name(), &self.url(service))
-            })
+            });
+        instances.iter().fold(services, |targets, (name, url)| {
+            targets.with_service(name, url)
+        })
     }
 
     fn check_urls(&self) -> ShopUrls {
@@ -150,12 +155,38 @@ impl ServiceUrls {
     }
 }
 
+/// `products#2=http://127.0.0.1:8182` as the instance's name and its base URL.
+fn parse_instance_url(text: &str) -> Result<(String, String), String> {
+    let (name, url) = text
+        .split_once('=')
+        .filter(|(name, _)| name.contains('#'))
+        .ok_or_else(|| {
+            format!(
+                "expected SERVICE#N=URL, such as products#2=http://127.0.0.1:8182, not {text:?}"
+            )
+        })?;
+    Ok((name.to_owned(), url.trim_end_matches('/').to_owned()))
+}
+
+/// Where `shop up --instances products=3` runs the instance `dead-instance` takes down.
+fn default_dead_instance() -> (String, String) {
+    let second = Instance {
+        service: Service::Products,
+        index: 1,
+        canary: false,
+    };
+    (
+        second.to_string(),
+        format!("http://127.0.0.1:{}", second.default_port()),
+    )
+}
+
 /// `shop chaos <scenario>`.
 #[derive(Debug, Clone, Args)]
 pub struct ChaosArgs {
     /// The scenario: payment-outage, slow-payments, flaky-payments, flaky-products,
-    /// payment-declines, slow-users, event-bus-lag, notifications-down, orders-crash,
-    /// game-day.
+    /// dead-instance, payment-declines, slow-users, event-bus-lag, notifications-down,
+    /// orders-crash, game-day.
     pub scenario: String,
     /// Seeds the game day's draws.
     #[arg(long, default_value_t = 1)]
@@ -166,6 +197,11 @@ pub struct ChaosArgs {
     /// Where the services are.
     #[command(flatten)]
     pub urls: ServiceUrls,
+    /// One instance's base URL, for the faults that take one instance down, e.g.
+    /// `products#2=http://10.0.0.6:8082` (repeatable; default: where `shop up --instances
+    /// products=3` runs the second products instance).
+    #[arg(long = "instance", value_name = "SERVICE#N=URL", value_parser = parse_instance_url)]
+    pub instances: Vec<(String, String)>,
 }
 
 /// `shop check`.
@@ -208,7 +244,13 @@ pub async fn load(args: LoadArgs) -> Result<(), AnyError> {
 /// `shop chaos`: runs a scenario against the services' admin APIs.
 pub async fn chaos(args: ChaosArgs) -> Result<(), AnyError> {
     let scenario = Scenario::named(&args.scenario, args.timing.timing(), args.seed)?;
-    let targets = args.urls.targets(&admin_token_from_env()?);
+    let instances = if args.instances.is_empty() {
+        vec![default_dead_instance()]
+    } else {
+        args.instances.clone()
+    };
+    let targets = args.urls.targets(&admin_token_from_env()?, &instances);
+    targets.check(&scenario)?;
     print!("{scenario}");
     let report = chaos::run(&scenario, &targets, tokio::time::Instant::now(), announce).await?;
     println!(
@@ -260,13 +302,16 @@ pub struct DemoShop {
     pub gateway: String,
     /// Each service's base URL.
     pub urls: ServiceUrls,
+    /// Each extra instance (`products#2`, ...) and its base URL.
+    pub instances: Vec<(String, String)>,
     /// The admin token.
     pub admin_token: Secret,
 }
 
 impl DemoShop {
-    /// The shop whose first instances run at `running` (as [`Assembly::services`] lists
-    /// them), or `None` when the gateway is not among them.
+    /// The shop whose instances run at `running` (as [`Assembly::services`] lists them):
+    /// the first instance of each service, and the extra ones under their own names
+    /// (`products#2`); `None` when the gateway is not among them.
     pub fn of(running: &[(Instance, SocketAddr)], admin_token: Secret) -> Option<DemoShop> {
         let url = |service: Service| {
             running
@@ -282,8 +327,21 @@ impl DemoShop {
                     .filter_map(|&service| Some((service.shop_service(), url(service)?)))
                     .collect(),
             },
+            instances: running
+                .iter()
+                .filter(|(instance, _)| instance.index > 0 && !instance.canary)
+                .map(|(instance, address)| (instance.to_string(), format!("http://{address}")))
+                .collect(),
             admin_token,
         })
+    }
+}
+
+impl DemoShop {
+    /// Where faults go: each service's admin API, and each extra instance's under its own
+    /// name (`products#2`).
+    pub fn targets(&self) -> Targets {
+        self.urls.targets(&self.admin_token, &self.instances)
     }
 }
 
@@ -312,9 +370,19 @@ pub struct DemoArgs {
 /// when an invariant is broken.
 pub async fn demo(args: &DemoArgs, shop: &DemoShop) -> Result<bool, AnyError> {
     let scenario = Scenario::named(&args.scenario, args.timing.timing(), args.shape.seed)?;
+    let targets = shop.targets();
+    if let Err(error) = targets.check(&scenario) {
+        return Err(match scenario.name.as_str() {
+            "dead-instance" => format!(
+                "{error}: the dead-instance scenario takes {DEAD_INSTANCE} down; run with --instances products=3"
+            )
+            .into(),
+            _ => error.into(),
+        });
+    }
     let plan = DemoPlan {
         load: args.shape.config(&shop.gateway, scenario.duration())?,
-        targets: shop.urls.targets(&shop.admin_token),
+        targets,
         metrics_base: shop.urls.url(ShopService::Orders),
         sample_every: Duration::from_millis(500),
         scenario,
@@ -359,12 +427,33 @@ async fn settled(checker: &Checker) -> Result<Report, AnyError> {
     }
 }
 
+/// Waits until every instance of `running` accepts connections (they bind in the task
+/// that serves them, so right after [`Assembly::run`] is spawned some may not yet), at
+/// most 10 s.
+///
+/// # Errors
+///
+/// The first instance that does not listen in time.
+pub async fn listening(running: &[(Instance, SocketAddr)]) -> Result<(), AnyError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    for (instance, address) in running {
+        while tokio::net::TcpStream::connect(address).await.is_err() {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!("{instance} does not listen on {address}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    Ok(())
+}
+
 /// `shop demo`: starts every service with `settings` (the design ports, a fresh data
 /// directory), drives the demo against it, and stops it gracefully. `Ok(false)` when an
 /// invariant is broken.
 pub async fn start_and_drive(args: &DemoArgs, settings: &UpSettings) -> Result<bool, AnyError> {
     let assembly = Assembly::up(settings).await?;
-    let shop = DemoShop::of(&assembly.services(), settings.admin_token().clone())
+    let running = assembly.services();
+    let shop = DemoShop::of(&running, settings.admin_token().clone())
         .ok_or("the gateway is not part of the assembly")?;
     eprintln!(
         "shop running: gateway {} (data in {})",
@@ -375,10 +464,28 @@ pub async fn start_and_drive(args: &DemoArgs, settings: &UpSettings) -> Result<b
     let serving = tokio::spawn(assembly.run(async move {
         let _ = stopped.await;
     }));
-    let outcome = demo(args, &shop).await;
+    let outcome = match listening(&running).await {
+        Ok(()) => demo(args, &shop).await,
+        Err(error) => Err(error),
+    };
     let _ = stop.send(());
     serving
         .await
         .map_err(|error| format!("the shop's task failed: {error}"))??;
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dead_instance_is_the_second_products_instance_of_shop_up() {
+        assert_eq!(
+            default_dead_instance(),
+            (DEAD_INSTANCE.to_owned(), "http://127.0.0.1:8182".to_owned())
+        );
+        assert!(parse_instance_url("products#2=http://h:1/").is_ok());
+        assert!(parse_instance_url("products=http://h:1").is_err());
+    }
 }

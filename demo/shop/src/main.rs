@@ -7,7 +7,7 @@ use clap::Parser;
 use seawall_telemetry::{Telemetry, TelemetryConfig};
 use shop::assembly::Assembly;
 use shop::banner::banner;
-use shop::cli::{Cli, Command};
+use shop::cli::{Cli, Command, Instances};
 use shop::drive::{self, DemoArgs};
 use shop::service::{Downstream, Service};
 use shop::settings::UpSettings;
@@ -16,6 +16,11 @@ use shop_kit::config::ServiceConfig;
 use shop_kit::resilience::ClientResilience;
 
 type AnyError = Box<dyn Error + Send + Sync>;
+
+/// mimalloc rather than the system allocator: serving a request allocates dozens of small,
+/// short-lived values (BENCHMARKS.md, "Gateway against a bare proxy and nginx").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -39,7 +44,11 @@ async fn main() -> ExitCode {
             canary,
         } => up(data_dir, &instances, &canary).await,
         Command::Serve { service } => serve(service).await,
-        Command::Demo { args, resilience } => demo(&args, resilience).await,
+        Command::Demo {
+            args,
+            resilience,
+            instances,
+        } => demo(&args, resilience, &instances).await,
         Command::Load(args) => drive::load(args).await,
         Command::Chaos(args) => drive::chaos(args).await,
         Command::Check(args) => passed(drive::check(args).await),
@@ -71,13 +80,18 @@ fn passed(outcome: Result<bool, AnyError>) -> Result<(), AnyError> {
     }
 }
 
-/// `shop demo`: a shop on the design ports with a fresh data directory, driven through a
-/// scenario with `resilience` clients.
-async fn demo(args: &DemoArgs, resilience: ClientResilience) -> Result<(), AnyError> {
+/// `shop demo`: a shop on the design ports with a fresh data directory and `instances`,
+/// driven through a scenario with `resilience` clients and gateway routes.
+async fn demo(
+    args: &DemoArgs,
+    resilience: ClientResilience,
+    instances: &Instances,
+) -> Result<(), AnyError> {
     let data_dir = tempfile::Builder::new().prefix("shop-demo-").tempdir()?;
-    let settings =
-        UpSettings::from_env(data_dir.path(), env_pairs())?.with_client_resilience(resilience);
-    eprintln!("clients: {resilience}");
+    let settings = instances
+        .apply(UpSettings::from_env(data_dir.path(), env_pairs())?)?
+        .with_client_resilience(resilience);
+    eprintln!("clients and gateway routes: {resilience}");
     passed(drive::start_and_drive(args, &settings).await)
 }
 
@@ -91,13 +105,10 @@ fn env_pairs() -> impl Iterator<Item = (String, String)> {
 /// canaries of others.
 async fn up(
     data_dir: std::path::PathBuf,
-    instances: &[(Service, u16)],
+    instances: &Instances,
     canaries: &[Service],
 ) -> Result<(), AnyError> {
-    let mut settings = UpSettings::from_env(data_dir, env_pairs())?;
-    for &(service, count) in instances {
-        settings = settings.with_instances(service, count)?;
-    }
+    let mut settings = instances.apply(UpSettings::from_env(data_dir, env_pairs())?)?;
     for &service in canaries {
         settings = settings.with_canary(service)?;
     }

@@ -20,6 +20,7 @@ use clap::ValueEnum;
 use gateway::config::{GatewayConfig, ShopUpstreams};
 use shop_kit::bus::EventBus;
 use shop_kit::config::{ServiceConfig, ShopService};
+use shop_kit::resilience::ClientResilience;
 use shop_kit::server::ServerError;
 
 /// A service `shop` can run, in port order. See the [module docs](self) to add one.
@@ -94,6 +95,9 @@ impl fmt::Display for Service {
     }
 }
 
+/// The variable that switches the clients' (and the gateway routes') resilience layers.
+const CLIENT_RESILIENCE_VARIABLE: &str = "SHOP_CLIENT_RESILIENCE";
+
 /// The variable naming a TOML file of gateway routes for `shop serve gateway`.
 pub const GATEWAY_ROUTES_VARIABLE: &str = "SHOP_GATEWAY_ROUTES";
 
@@ -113,6 +117,8 @@ impl Downstream {
     /// What `shop serve` uses, from `env`: `SHOP_<SERVICE>_URL` for each service's base URL
     /// (default: its design port on this host), and the gateway's routes from the TOML file
     /// named by `SHOP_GATEWAY_ROUTES`, or else the shop's defaults on those URLs.
+    /// `SHOP_CLIENT_RESILIENCE`, when set, sets every route's `resilience` as it sets the
+    /// services' clients'.
     ///
     /// # Errors
     ///
@@ -130,10 +136,22 @@ impl Downstream {
             })
             .collect();
         let mut routes_file = None;
+        let mut resilience = None;
         for (key, value) in env {
             let key = key.as_ref();
             if key == GATEWAY_ROUTES_VARIABLE {
                 routes_file = Some(value.into());
+                continue;
+            }
+            if key == CLIENT_RESILIENCE_VARIABLE {
+                let value: String = value.into();
+                let parsed = value.parse::<ClientResilience>().map_err(|error| {
+                    gateway::config::ConfigError::Invalid {
+                        key: CLIENT_RESILIENCE_VARIABLE.to_owned(),
+                        reason: error.to_string(),
+                    }
+                })?;
+                resilience = Some(parsed);
                 continue;
             }
             let service = key
@@ -152,6 +170,10 @@ impl Downstream {
                     upstreams.instances(service, vec![url.clone()])
                 })
                 .config()?,
+        };
+        let gateway = match resilience {
+            Some(resilience) => gateway.with_resilience(resilience),
+            None => gateway,
         };
         Ok(Downstream {
             products_url: urls["products"].clone(),

@@ -39,8 +39,9 @@ impl Instance {
         }
     }
 
-    /// The port it listens on unless told otherwise.
-    fn default_port(self) -> u16 {
+    /// The port it listens on unless told otherwise: the design port, + 100 per extra
+    /// instance, + 1000 for the canary.
+    pub fn default_port(self) -> u16 {
         let port = self.service.shop_service().default_port();
         if self.canary {
             port + CANARY_PORT_OFFSET
@@ -178,8 +179,9 @@ impl UpSettings {
         Ok(self)
     }
 
-    /// Gives every service's clients `resilience` instead of `SHOP_CLIENT_RESILIENCE`'s (or
-    /// seawall's full stack): how `shop demo` compares the shop with and without seawall.
+    /// Gives every service's clients and the gateway's routes `resilience` instead of
+    /// `SHOP_CLIENT_RESILIENCE`'s (or seawall's full stack): how `shop demo` compares the
+    /// shop with and without seawall.
     #[must_use]
     pub fn with_client_resilience(mut self, resilience: ClientResilience) -> Self {
         self.client_resilience = resilience;
@@ -229,7 +231,8 @@ impl UpSettings {
     }
 
     /// The gateway's routes: the shop's defaults pointed at every instance and canary of
-    /// this process.
+    /// this process, with the clients' resilience (`--resilience off` makes the gateway a
+    /// plain proxy too).
     ///
     /// # Errors
     ///
@@ -250,7 +253,7 @@ impl UpSettings {
                 upstreams = upstreams.canary(service.name(), urls(service, true));
             }
         }
-        upstreams.config()
+        Ok(upstreams.config()?.with_resilience(self.client_resilience))
     }
 
     /// The directory of the SQLite files.

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::time::Duration;
 
 use shop::assembly::Assembly;
-use shop::drive::{DemoArgs, DemoShop, LoadShape, TimingArgs, demo};
+use shop::drive::{DemoArgs, DemoShop, LoadShape, TimingArgs, demo, listening};
 use shop::service::Service;
 use shop::settings::UpSettings;
 use tokio::sync::oneshot;
@@ -25,12 +25,13 @@ async fn a_demo_run_drives_the_shop_through_a_payment_outage_and_the_invariants_
         |settings, &service| settings.with_bind(service, free_address()),
     );
     let assembly = Assembly::up(&settings).await.expect("the shop starts");
-    let shop = DemoShop::of(&assembly.services(), settings.admin_token().clone())
-        .expect("the gateway runs");
+    let running = assembly.services();
+    let shop = DemoShop::of(&running, settings.admin_token().clone()).expect("the gateway runs");
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(assembly.run(async move {
         let _ = stopped.await;
     }));
+    listening(&running).await.expect("every service listens");
     let report = data_dir.path().join("demo.html");
     let args = DemoArgs {
         scenario: "payment-outage".to_owned(),

@@ -15,6 +15,9 @@ use crate::config::{ConfigError, GatewayConfig};
 pub struct Endpoint {
     upstream: String,
     authority: Authority,
+    /// The `Host` header for requests to it, made once: left to the HTTP client, it is
+    /// formatted anew for every request.
+    host: HeaderValue,
     in_flight: AtomicUsize,
     healthy: AtomicBool,
 }
@@ -22,8 +25,11 @@ pub struct Endpoint {
 impl Endpoint {
     /// An instance at `authority` (`host:port`), healthy until a check says otherwise.
     pub fn new(upstream: &str, authority: Authority) -> Self {
+        let host = HeaderValue::from_str(authority.as_str())
+            .expect("an authority is a valid header value");
         Endpoint {
             upstream: upstream.to_owned(),
+            host,
             authority,
             in_flight: AtomicUsize::new(0),
             healthy: AtomicBool::new(true),
@@ -38,6 +44,11 @@ impl Endpoint {
     /// `host:port`.
     pub fn authority(&self) -> &Authority {
         &self.authority
+    }
+
+    /// The `Host` header value for requests to it: its authority.
+    pub fn host(&self) -> &HeaderValue {
+        &self.host
     }
 
     /// Requests sent to it and not yet answered.

@@ -81,6 +81,9 @@ where
             Ok(uri) => *request.uri_mut() = uri,
             Err(error) => return Either::Left(ready(Err(BoxError::from(error)))),
         }
+        request
+            .headers_mut()
+            .insert(http::header::HOST, endpoint.host().clone());
         // A named future rather than a boxed one, and the inner service called in place
         // (poll_ready readied it) rather than cloned: this runs once per attempt.
         Either::Right(Counted {

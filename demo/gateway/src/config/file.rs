@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+use shop_kit::resilience::ClientResilience;
 
 use super::{ConfigError, RouteConfig, UpstreamConfig};
 
@@ -105,6 +106,17 @@ const fn default_reviews_timeout_ms() -> u64 {
 }
 
 impl GatewayConfig {
+    /// Every route with `resilience`: how `shop demo --resilience` (and
+    /// `SHOP_CLIENT_RESILIENCE`) switches the gateway's retries and breakers with the
+    /// services' clients.
+    #[must_use]
+    pub fn with_resilience(mut self, resilience: ClientResilience) -> Self {
+        for route in &mut self.routes {
+            route.resilience = resilience;
+        }
+        self
+    }
+
     /// Parses and checks a TOML document.
     ///
     /// # Errors

@@ -41,6 +41,7 @@
 //! attempt_timeout_ms = 2000       # one attempt
 //! attempts = 3                    # idempotent requests only
 //! breaker = { window = 20, minimum_calls = 10, failure_rate = 0.5, open_ms = 5000 }
+//! resilience = "seawall"         # seawall | naive (retries, no budget, no breaker) | off (one attempt, no breaker)
 //! rate_limit = { per_client_per_second = 50, per_client_burst = 100 }
 //! canary = [{ header = "x-canary", value = "beta", upstream = "products-canary" }]
 //! weights = [{ upstream = "products", weight = 90 }, { upstream = "products-canary", weight = 10 }]

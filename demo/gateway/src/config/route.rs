@@ -1,6 +1,7 @@
 //! [`RouteConfig`] and the policies a route carries.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use shop_kit::resilience::ClientResilience;
 
 use super::ConfigError;
 
@@ -44,6 +45,12 @@ pub struct RouteConfig {
     /// The per-instance circuit breaker.
     #[serde(default)]
     pub breaker: BreakerPolicy,
+    /// Which of the route's resilience layers run, as for the services' clients
+    /// ([`ClientResilience`]): `seawall` (retries paid from the gateway's budget, a breaker
+    /// per instance), `naive` (the same retries without a budget, no breaker) or `off`
+    /// (one attempt, no breaker: plain proxying). Default `seawall`.
+    #[serde(default, deserialize_with = "resilience_from_str")]
+    pub resilience: ClientResilience,
     /// Rate limits; none when absent.
     #[serde(default)]
     pub rate_limit: Option<RateLimitPolicy>,
@@ -71,6 +78,14 @@ const fn default_attempts() -> u32 {
     3
 }
 
+/// `seawall`, `naive` or `off`, parsed as `SHOP_CLIENT_RESILIENCE` is.
+fn resilience_from_str<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<ClientResilience, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
 impl RouteConfig {
     /// A route from `prefix` to `upstream` with every default.
     pub fn new(prefix: impl Into<String>, upstream: impl Into<String>) -> Self {
@@ -83,6 +98,7 @@ impl RouteConfig {
             attempt_timeout_ms: default_attempt_timeout_ms(),
             attempts: default_attempts(),
             breaker: BreakerPolicy::default(),
+            resilience: ClientResilience::default(),
             rate_limit: None,
             canary: Vec::new(),
             weights: Vec::new(),

@@ -2,8 +2,10 @@
 //! is ejected while requests keep succeeding, and rejoins when it comes back.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use shop_testing::load::{self, Load, eventually};
 
 use crate::support::client::{get, metric};
 use crate::support::stub::Stub;
@@ -16,48 +18,20 @@ upstream = "things"
 breaker = { window = 10, minimum_calls = 5, failure_rate = 0.5, open_ms = 500 }
 "#;
 
-/// Requests sent and answered 2xx by a steady load of `workers` loops.
-#[derive(Default)]
-struct Load {
-    sent: AtomicUsize,
-    ok: AtomicUsize,
-}
-
+/// `workers` loops of `GET /api/things/1` through `gateway`; a 200 is a success.
 fn steady_load(
     gateway: &RunningGateway,
     workers: usize,
     running: Arc<AtomicBool>,
 ) -> (Arc<Load>, Vec<tokio::task::JoinHandle<()>>) {
-    let load = Arc::new(Load::default());
-    let handles = (0..workers)
-        .map(|_| {
-            let url = gateway.url("/api/things/1");
-            let load = Arc::clone(&load);
-            let running = Arc::clone(&running);
-            tokio::spawn(async move {
-                while running.load(Ordering::SeqCst) {
-                    let answer = get(&url, &[]).await;
-                    load.sent.fetch_add(1, Ordering::SeqCst);
-                    if answer.status == 200 {
-                        load.ok.fetch_add(1, Ordering::SeqCst);
-                    }
-                }
-            })
-        })
-        .collect();
-    (load, handles)
+    let url = gateway.url("/api/things/1");
+    load::steady_load(workers, running, move || {
+        let url = url.clone();
+        async move { get(&url, &[]).await.status == 200 }
+    })
 }
 
-/// Waits (at most 10 s) until `done` holds.
-async fn eventually(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..200 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what} did not happen within 10 s");
-}
+const WAIT: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_instance_is_ejected_without_failing_requests_and_rejoins() {
@@ -71,30 +45,20 @@ async fn a_killed_instance_is_ejected_without_failing_requests_and_rejoins() {
 
     let running = Arc::new(AtomicBool::new(true));
     let (load, handles) = steady_load(&gateway, 4, Arc::clone(&running));
-    eventually("every instance serving", || {
+    eventually(WAIT, "every instance serving", async || {
         stubs
             .iter()
             .all(|s| s.behaviour.served.load(Ordering::SeqCst) > 20)
     })
     .await;
 
-    let before = (
-        load.sent.load(Ordering::SeqCst),
-        load.ok.load(Ordering::SeqCst),
-    );
+    let before = load.counts();
     stubs[0].kill();
-    let sent_at_kill = load.sent.load(Ordering::SeqCst);
-    eventually("300 requests after the kill", || {
-        load.sent.load(Ordering::SeqCst) > sent_at_kill + 300
+    eventually(WAIT, "300 requests after the kill", async || {
+        load.counts().0 > before.0 + 300
     })
     .await;
-    let after = (
-        load.sent.load(Ordering::SeqCst),
-        load.ok.load(Ordering::SeqCst),
-    );
-    let (sent, ok) = (after.0 - before.0, after.1 - before.1);
-    #[allow(clippy::cast_precision_loss)]
-    let rate = ok as f64 / sent as f64;
+    let (rate, ok, sent) = load.success_rate_since(before);
     println!(
         "with one of three instances killed: {ok}/{sent} requests succeeded ({:.2}%)",
         rate * 100.0
@@ -103,7 +67,7 @@ async fn a_killed_instance_is_ejected_without_failing_requests_and_rejoins() {
 
     let served_by_dead = stubs[0].behaviour.served.load(Ordering::SeqCst);
     stubs[0].revive().await;
-    eventually("the revived instance serving again", || {
+    eventually(WAIT, "the revived instance serving again", async || {
         stubs[0].behaviour.served.load(Ordering::SeqCst) > served_by_dead + 20
     })
     .await;

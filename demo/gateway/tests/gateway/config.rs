@@ -111,3 +111,22 @@ fn dns_discovery_is_configured_per_upstream() {
     ));
     assert!(message.contains("consul"), "{message}");
 }
+
+#[test]
+fn a_route_reads_its_resilience_and_the_whole_file_can_be_switched() {
+    use shop_kit::resilience::ClientResilience;
+
+    let upstream = "[upstreams.a]\ninstances = [\"http://127.0.0.1:1\"]\n";
+    let route = |extra: &str| {
+        format!("{upstream}[[routes]]\nprefix = \"/api/x\"\nupstream = \"a\"\n{extra}")
+    };
+    let config = GatewayConfig::from_toml(&route("resilience = \"off\"\n")).expect("valid");
+    assert_eq!(config.routes[0].resilience, ClientResilience::Off);
+    let config = GatewayConfig::from_toml(&route("")).expect("valid");
+    assert_eq!(config.routes[0].resilience, ClientResilience::Seawall);
+    let naive = config.with_resilience(ClientResilience::NaiveRetries);
+    assert_eq!(naive.routes[0].resilience, ClientResilience::NaiveRetries);
+
+    let message = refused(&route("resilience = \"maybe\"\n"));
+    assert!(message.contains("not a client resilience"), "{message}");
+}

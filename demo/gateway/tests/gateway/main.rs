@@ -8,4 +8,5 @@ mod degradation;
 mod discovery;
 mod faults;
 mod proxying;
+mod resilience;
 mod splitting;

@@ -56,6 +56,9 @@ async fn routes_by_the_most_specific_prefix_and_rewrites_the_path() {
         answer.text
     );
     assert_eq!(answer.body["headers"]["x-forwarded-for"], "127.0.0.1");
+    // The upstream instance's own authority, not the gateway's.
+    let authority = things.url().trim_start_matches("http://").to_owned();
+    assert_eq!(answer.body["headers"]["host"], authority.as_str());
     assert_eq!(answer.header("x-request-id"), Some("req-1"));
     assert_eq!(answer.header("x-gateway-upstream"), Some("things"));
 

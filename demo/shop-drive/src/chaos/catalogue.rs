@@ -1,6 +1,8 @@
 //! The named faults of DESIGN.md §6 that act through a service's `/admin/faults` API, with
 //! their graded variants: [`NamedFault`] says which service gets which spec under which name.
-//! The names and specs are the services' own (each service's `faults` module).
+//! The names and specs are the services' own (each service's `faults` module), and
+//! shop-kit's server's for [`instanceDown`](shop_kit::server::INSTANCE_DOWN), which any
+//! one instance honours.
 
 use std::time::Duration;
 
@@ -10,7 +12,8 @@ use uuid::Uuid;
 /// A fault to put on one service under one name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedFault {
-    /// The service whose `/admin/faults/{name}` receives it (`payments`, `products`, ...).
+    /// The service whose `/admin/faults/{name}` receives it (`payments`, `products`, ...),
+    /// or one instance of a service as [`Targets`](super::Targets) names it (`products#2`).
     pub service: &'static str,
     /// The fault's name (`paymentFailure`, ...).
     pub name: &'static str,
@@ -92,6 +95,18 @@ impl NamedFault {
             service: "notifications",
             name: shop_kit::bus::EVENT_BUS_LAG,
             spec: shop_kit::bus::event_bus_lag_between(min, max),
+        }
+    }
+
+    /// The instance `target` (a [`Targets`](super::Targets) name such as `products#2`)
+    /// looks dead for `duration`: its listener closes, so every connection is refused,
+    /// `/health/ready` and `/admin` included; then it listens again by itself. Nobody can
+    /// reach it to remove the fault, so the fault's ttl is `duration`.
+    pub fn instance_down(target: &'static str, duration: Duration) -> NamedFault {
+        NamedFault {
+            service: target,
+            name: shop_kit::server::INSTANCE_DOWN,
+            spec: FaultSpec::transport_error().with_ttl(duration),
         }
     }
 }

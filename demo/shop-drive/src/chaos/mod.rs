@@ -4,8 +4,10 @@
 //! - [`NamedFault`]: the fault catalogue's entries with their graded variants
 //!   (`paymentFailure` 0-100 %, `paymentUnreachable`, `paymentSlow`, `productFailure`,
 //!   `usersSlow`, `notificationsDown`, `eventBusLag`, `ordersCrashMidSaga`), taken from the services' own `faults`
-//!   modules.
-//! - [`Scenario`]: `payment-outage`, `slow-payments`, `flaky-payments`, `flaky-products`, `payment-declines`, `slow-users`,
+//!   modules, and `instanceDown` (one instance refuses every connection until its ttl ends)
+//!   from shop-kit's server.
+//! - [`Scenario`]: `payment-outage`, `slow-payments`, `flaky-payments`, `flaky-products`,
+//!   `dead-instance` (one of three products instances, [`DEAD_INSTANCE`]), `payment-declines`, `slow-users`,
 //!   `event-bus-lag`, `notifications-down`, `orders-crash`, and a
 //!   seeded random `game-day`, timed by [`Timing`].
 //! - [`Targets`]: where each service's admin API is and the admin token.
@@ -32,5 +34,5 @@ mod targets;
 
 pub use catalogue::NamedFault;
 pub use runner::{ChaosError, ChaosReport, PhaseWindow, run};
-pub use scenario::{Phase, Scenario, Timing, UnknownScenario};
+pub use scenario::{DEAD_INSTANCE, Phase, Scenario, Timing, UnknownScenario};
 pub use targets::Targets;

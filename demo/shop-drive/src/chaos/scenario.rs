@@ -48,6 +48,11 @@ impl Default for Timing {
     }
 }
 
+/// The instance the `dead-instance` scenario takes down: the second products instance, as
+/// `shop up --instances products=3` names it. Products, because orders call its first
+/// instance directly, so only the gateway's traffic is balanced over the others.
+pub const DEAD_INSTANCE: &str = "products#2";
+
 /// A scenario name `shop chaos` does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown scenario {name:?}; known: {}", Scenario::NAMES.join(", "))]
@@ -69,11 +74,12 @@ pub struct Scenario {
 
 impl Scenario {
     /// The scenarios [`Scenario::named`] knows.
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "payment-outage",
         "slow-payments",
         "flaky-payments",
         "flaky-products",
+        "dead-instance",
         "payment-declines",
         "slow-users",
         "event-bus-lag",
@@ -116,6 +122,10 @@ impl Scenario {
             "flaky-products" => three(
                 "products fails 30% of its requests: retries with the budget absorb most of them",
                 vec![NamedFault::product_failure(30, None)],
+            ),
+            "dead-instance" => three(
+                "one of three products instances dies (connections refused, health checks included): the gateway ejects it, requests keep succeeding, and it takes traffic again once it is back",
+                vec![NamedFault::instance_down(DEAD_INSTANCE, timing.fault)],
             ),
             "slow-users" => three(
                 "users answers 0.2-2 s late: logins and order checks slow down, deadlines cut the slowest",
@@ -258,6 +268,19 @@ mod tests {
         assert!((1..20).any(|seed| day(seed) != day(42)));
         assert_eq!(day(42).phases.len(), 7);
         assert_eq!(day(42).duration(), Duration::from_secs(20 + 3 * (30 + 20)));
+    }
+
+    #[test]
+    fn the_dead_instance_expires_with_its_phase() {
+        let timing = Timing::default();
+        let scenario = Scenario::named("dead-instance", timing, 1).expect("known");
+        let fault = &scenario.phases[1].faults[0];
+        assert_eq!(fault.service, DEAD_INSTANCE);
+        assert_eq!(fault.name, "instanceDown");
+        assert_eq!(
+            fault.spec.ttl_ms,
+            Some(u64::try_from(timing.fault.as_millis()).expect("fits"))
+        );
     }
 
     #[test]

@@ -7,9 +7,12 @@ use http::Method;
 
 use super::catalogue::NamedFault;
 use super::runner::ChaosError;
+use super::scenario::Scenario;
 use crate::http::{Extras, NoAnswer, Shop};
 
-/// The services faults can be put on, by name, with the admin bearer token.
+/// The services faults can be put on, by name, with the admin bearer token. A name may
+/// also be one instance of a service (`products#2`, [`DEAD_INSTANCE`](super::DEAD_INSTANCE)),
+/// for the faults that take one instance down.
 #[derive(Debug, Clone)]
 pub struct Targets {
     token: String,
@@ -25,12 +28,26 @@ impl Targets {
         }
     }
 
-    /// `service`'s API is at `base` (for example `http://127.0.0.1:8084`).
+    /// `service`'s API is at `base` (for example `http://127.0.0.1:8084`); `service` may be
+    /// an instance's name (`products#2` at `http://127.0.0.1:8182`).
     #[must_use]
     pub fn with_service(mut self, service: impl Into<String>, base: &str) -> Targets {
         let shop = Shop::new(base.trim_end_matches('/'), Duration::from_secs(5));
         self.services.insert(service.into(), shop);
         self
+    }
+
+    /// Checks that every fault of `scenario` has a target, before anything is put.
+    ///
+    /// # Errors
+    ///
+    /// [`ChaosError::UnknownService`] for the first fault without one.
+    pub fn check(&self, scenario: &Scenario) -> Result<(), ChaosError> {
+        scenario
+            .phases
+            .iter()
+            .flat_map(|phase| &phase.faults)
+            .try_for_each(|fault| self.service(fault).map(drop))
     }
 
     fn service(&self, fault: &NamedFault) -> Result<&Shop, ChaosError> {
@@ -52,7 +69,9 @@ impl Targets {
         self.send(fault, Method::PUT, extras).await
     }
 
-    /// `DELETE /admin/faults/{name}` on the fault's service; a fault already gone is fine.
+    /// `DELETE /admin/faults/{name}` on the fault's service; a fault already gone is fine,
+    /// and so is an unreachable service when the fault has a ttl: a fault that makes its
+    /// service unreachable (`instanceDown`) can only expire by itself.
     pub(crate) async fn delete(&self, fault: &NamedFault) -> Result<(), ChaosError> {
         let extras = Extras {
             token: Some(&self.token),
@@ -60,6 +79,7 @@ impl Targets {
         };
         match self.send(fault, Method::DELETE, extras).await {
             Err(ChaosError::Refused { status: 404, .. }) => Ok(()),
+            Err(ChaosError::Unreachable { .. }) if fault.spec.ttl_ms.is_some() => Ok(()),
             other => other,
         }
     }

@@ -126,6 +126,7 @@ mod tests {
                     order_p99_ms: p50 * 2.0,
                     orders_completed: completed,
                     orders_failed: failed,
+                    orders_out_of_stock: 0,
                 }
             })
             .collect();
@@ -210,6 +211,29 @@ mod tests {
             text.contains("orders's breaker on payments:8084 opened 2.5 s after"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn out_of_stock_refusals_are_counted_apart_from_the_failures() {
+        let mut record = record();
+        // The baseline's seconds: 10 completed, then 2 refused for lack of stock and 1
+        // failed in each of the first 5.
+        for second in &mut record.load.timeline[..5] {
+            second.orders_out_of_stock = 2;
+            second.orders_failed = 1;
+            second.requests = 20;
+            second.errors = 3;
+        }
+        let summary = Summary::of(&record);
+        let baseline = &summary.phases[0];
+        assert_eq!((baseline.orders, baseline.orders_out_of_stock), (115, 10));
+        assert!(
+            (baseline.order_success_percent - 100.0 * 100.0 / 105.0).abs() < 1e-9,
+            "completed among the orders in stock: {}",
+            baseline.order_success_percent
+        );
+        assert!((baseline.request_success_percent - 100.0 * 185.0 / 200.0).abs() < 1e-9);
+        assert!(summary.to_string().contains("out of stock"));
     }
 
     #[test]

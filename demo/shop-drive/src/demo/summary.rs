@@ -18,11 +18,19 @@ pub struct PhaseSummary {
     pub faults: Vec<String>,
     /// How long it lasted, seconds.
     pub seconds: f64,
+    /// Requests the load sent (every step), answered in this phase.
+    pub requests: u64,
+    /// Of those, the ones answered 2xx, as a percentage.
+    pub request_success_percent: f64,
     /// Orders placed.
     pub orders: u64,
+    /// Of those, orders refused for lack of stock (409 `out_of_stock`): the seeded stock
+    /// running out under load, a business answer rather than a failure.
+    pub orders_out_of_stock: u64,
     /// Orders completed per second: the shop's goodput.
     pub goodput_per_second: f64,
-    /// Orders completed, as a percentage of orders placed.
+    /// Orders completed, as a percentage of the orders placed for products in stock (the
+    /// out-of-stock refusals left out): the order success rate.
     pub order_success_percent: f64,
     /// The median of the per-second median order latencies, milliseconds.
     pub order_p50_ms: f64,
@@ -105,21 +113,25 @@ impl Summary {
                 let (start, end) = (window.start_seconds, window.end_seconds);
                 let seconds = seconds_between(record, start, end);
                 let completed: u64 = seconds.iter().map(|s| s.orders_completed).sum();
-                let orders = completed + seconds.iter().map(|s| s.orders_failed).sum::<u64>();
-                let with_orders = || {
-                    seconds
-                        .iter()
-                        .filter(|s| s.orders_completed + s.orders_failed > 0)
-                };
+                let orders: u64 = seconds.iter().map(|s| s.orders()).sum();
+                let out_of_stock: u64 = seconds.iter().map(|s| s.orders_out_of_stock).sum();
+                let requests: u64 = seconds.iter().map(|s| s.requests).sum();
+                let errors: u64 = seconds.iter().map(|s| s.errors).sum();
+                let with_orders = || seconds.iter().filter(|s| s.orders() > 0);
                 let increase =
                     |name, labels: &[(&str, &str)]| samples.increase(name, labels, start, end);
                 PhaseSummary {
                     name: window.name.clone(),
                     faults: window.faults.clone(),
                     seconds: end - start,
+                    requests,
+                    request_success_percent: 100.0 * (requests - errors) as f64
+                        / requests.max(1) as f64,
                     orders,
+                    orders_out_of_stock: out_of_stock,
                     goodput_per_second: completed as f64 / (end - start).max(f64::EPSILON),
-                    order_success_percent: 100.0 * completed as f64 / orders.max(1) as f64,
+                    order_success_percent: 100.0 * completed as f64
+                        / (orders - out_of_stock).max(1) as f64,
                     order_p50_ms: median(with_orders().map(|s| s.order_p50_ms).collect())
                         .unwrap_or(0.0),
                     order_p99_worst_ms: with_orders().map(|s| s.order_p99_ms).fold(0.0, f64::max),
@@ -184,7 +196,7 @@ impl Summary {
             .load
             .timeline
             .iter()
-            .filter(|second| second.orders_completed + second.orders_failed > 0)
+            .filter(|second| second.orders() > 0)
             .filter(|second| {
                 let end = second.second as f64 + 1.0;
                 open.iter()
@@ -216,9 +228,11 @@ impl fmt::Display for Summary {
         table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
             "phase",
             "faults",
+            "requests ok %",
             "orders",
+            "out of stock",
             "goodput/s",
-            "ok %",
+            "ok % (in stock)",
             "p50 ms",
             "worst p99 ms",
             "retries",
@@ -236,7 +250,9 @@ impl fmt::Display for Summary {
                 } else {
                     phase.faults.join(", ")
                 },
+                format!("{:.2}", phase.request_success_percent),
                 phase.orders.to_string(),
+                phase.orders_out_of_stock.to_string(),
                 format!("{:.1}", phase.goodput_per_second),
                 format!("{:.1}", phase.order_success_percent),
                 format!("{:.0}", phase.order_p50_ms),
@@ -249,7 +265,7 @@ impl fmt::Display for Summary {
                 format!("{:.0}", phase.charges_received),
             ]);
         }
-        for column in 2..13 {
+        for column in 2..15 {
             if let Some(column) = table.column_mut(column) {
                 column.set_cell_alignment(CellAlignment::Right);
             }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::stats::Recorder;
-use crate::http::{Extras, NoAnswer, Shop};
+use crate::http::{Answer, Extras, NoAnswer, Shop};
 
 /// What a customer does in one go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -165,10 +165,9 @@ impl Context {
             Err(NoAnswer::Timeout) => Outcome::Timeout,
             Err(NoAnswer::Transport) => Outcome::Transport,
         };
-        let completed_order = step == Step::PlaceOrder
-            && matches!(&answer, Ok(a) if a.status.is_success() && a.body["status"] == "completed");
+        let order = (step == Step::PlaceOrder).then(|| OrderEnd::of(&answer));
         self.recorder
-            .record(step, started.elapsed(), outcome, completed_order);
+            .record(step, started.elapsed(), outcome, order);
         match answer {
             Ok(answer) if answer.status.is_success() => Ok(answer.body),
             _ => Err(()),
@@ -316,6 +315,35 @@ impl Context {
                     .await
                     .map(drop)
             }
+        }
+    }
+}
+
+/// How an order placed ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrderEnd {
+    /// Answered with the order, `completed`.
+    Completed,
+    /// Refused for lack of stock (409, `failure_reason` `out_of_stock`): a business
+    /// answer, not a failure of the shop.
+    OutOfStock,
+    /// Anything else: declined, unavailable, timed out, no answer.
+    Failed,
+}
+
+impl OrderEnd {
+    fn of(answer: &Result<Answer, NoAnswer>) -> OrderEnd {
+        match answer {
+            Ok(answer) if answer.status.is_success() && answer.body["status"] == "completed" => {
+                OrderEnd::Completed
+            }
+            Ok(answer)
+                if answer.body["failure_reason"]
+                    == orders::model::FailureReason::OutOfStock.as_str() =>
+            {
+                OrderEnd::OutOfStock
+            }
+            _ => OrderEnd::Failed,
         }
     }
 }

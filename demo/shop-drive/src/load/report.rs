@@ -52,8 +52,18 @@ pub struct SecondReport {
     pub order_p99_ms: f64,
     /// Orders that completed (the shop's goodput).
     pub orders_completed: u64,
-    /// Orders that did not (declined, out of stock, unavailable, no answer).
+    /// Orders that did not, for lack of stock excepted (declined, unavailable, no answer).
     pub orders_failed: u64,
+    /// Orders refused for lack of stock (409 `out_of_stock`): a business answer, counted
+    /// apart from the failures.
+    pub orders_out_of_stock: u64,
+}
+
+impl SecondReport {
+    /// Orders placed in this second, whatever became of them.
+    pub fn orders(&self) -> u64 {
+        self.orders_completed + self.orders_failed + self.orders_out_of_stock
+    }
 }
 
 /// The result of [`run`](super::run).

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use super::journey::{Outcome, Step};
+use super::journey::{OrderEnd, Outcome, Step};
 use super::report::{LoadReport, SecondReport, StepReport};
 
 /// Latencies are recorded in microseconds, from 1 µs to 10 minutes, to 3 significant digits.
@@ -41,6 +41,7 @@ struct Second {
     errors: u64,
     orders_completed: u64,
     orders_failed: u64,
+    orders_out_of_stock: u64,
 }
 
 impl Second {
@@ -51,6 +52,7 @@ impl Second {
             errors: 0,
             orders_completed: 0,
             orders_failed: 0,
+            orders_out_of_stock: 0,
         }
     }
 }
@@ -101,14 +103,14 @@ impl Recorder {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Records one request of `step` that took `latency` and ended with `outcome`;
-    /// `completed_order` when it placed an order that completed.
+    /// Records one request of `step` that took `latency` and ended with `outcome`; `order`
+    /// says how the order ended when it placed one.
     pub(crate) fn record(
         &self,
         step: Step,
         latency: Duration,
         outcome: Outcome,
-        completed_order: bool,
+        order: Option<OrderEnd>,
     ) {
         let second = usize::try_from(self.started.elapsed().as_secs()).unwrap_or(usize::MAX);
         let value = micros(latency);
@@ -127,10 +129,13 @@ impl Recorder {
         let bucket = &mut tally.timeline[second];
         bucket.latency.saturating_record(value);
         bucket.errors += u64::from(!outcome.is_success());
-        if step == Step::PlaceOrder {
+        if let Some(order) = order {
             bucket.order_latency.saturating_record(value);
-            bucket.orders_completed += u64::from(completed_order);
-            bucket.orders_failed += u64::from(!completed_order);
+            *match order {
+                OrderEnd::Completed => &mut bucket.orders_completed,
+                OrderEnd::OutOfStock => &mut bucket.orders_out_of_stock,
+                OrderEnd::Failed => &mut bucket.orders_failed,
+            } += 1;
         }
     }
 
@@ -196,6 +201,7 @@ impl Recorder {
                 order_p99_ms: millis(&bucket.order_latency, 0.99),
                 orders_completed: bucket.orders_completed,
                 orders_failed: bucket.orders_failed,
+                orders_out_of_stock: bucket.orders_out_of_stock,
             })
             .collect();
         LoadReport {
@@ -220,26 +226,32 @@ mod tests {
                 Step::ListProducts,
                 Duration::from_millis(millis),
                 Outcome::Status(200),
-                false,
+                None,
             );
         }
         recorder.record(
             Step::PlaceOrder,
             Duration::from_millis(5),
             Outcome::Status(201),
-            true,
+            Some(OrderEnd::Completed),
         );
         recorder.record(
             Step::PlaceOrder,
             Duration::from_millis(7),
             Outcome::Status(402),
-            false,
+            Some(OrderEnd::Failed),
+        );
+        recorder.record(
+            Step::PlaceOrder,
+            Duration::from_millis(8),
+            Outcome::Status(409),
+            Some(OrderEnd::OutOfStock),
         );
         recorder.record(
             Step::PlaceOrder,
             Duration::from_secs(10),
             Outcome::Timeout,
-            false,
+            Some(OrderEnd::Failed),
         );
         let report = recorder.report(Duration::from_secs(1));
         let list = &report.steps[0];
@@ -251,21 +263,26 @@ mod tests {
         assert!((list.p99_ms - 99.0).abs() < 0.1, "{}", list.p99_ms);
         assert!((list.max_ms - 100.0).abs() < 0.1, "{}", list.max_ms);
         let orders = &report.steps[1];
-        assert_eq!((orders.count, orders.successes), (3, 1));
+        assert_eq!((orders.count, orders.successes), (4, 1));
         assert_eq!(
             orders.outcomes,
             BTreeMap::from([
                 ("201".to_owned(), 1),
                 ("402".to_owned(), 1),
+                ("409".to_owned(), 1),
                 ("timeout".to_owned(), 1)
             ])
         );
         let first_second = &report.timeline[0];
-        assert_eq!(first_second.requests, 103);
-        assert_eq!(first_second.errors, 2);
+        assert_eq!(first_second.requests, 104);
+        assert_eq!(first_second.errors, 3);
         assert_eq!(
-            (first_second.orders_completed, first_second.orders_failed),
-            (1, 2)
+            (
+                first_second.orders_completed,
+                first_second.orders_failed,
+                first_second.orders_out_of_stock
+            ),
+            (1, 2, 1)
         );
         assert!((first_second.order_p50_ms - 7.0).abs() < 0.1, "orders only");
     }

@@ -38,8 +38,8 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers)?;
-        let claims = TokenVerifier::from_ref(state).verify(token)?;
-        Ok(AuthUser(claims.sub))
+        let user_id = TokenVerifier::from_ref(state).verify_subject(token)?;
+        Ok(AuthUser(user_id))
     }
 }
 

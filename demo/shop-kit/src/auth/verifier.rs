@@ -2,10 +2,12 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use moka::sync::Cache;
+use uuid::Uuid;
 
 use super::{AuthError, Claims, DEFAULT_LEEWAY, TOKEN_AUDIENCE, TOKEN_ISSUER};
 use crate::config::Secret;
@@ -14,15 +16,30 @@ use crate::config::Secret;
 /// audience [`TOKEN_AUDIENCE`] and issuer [`TOKEN_ISSUER`]; every claim of [`Claims`] is
 /// required. Only HS256 is accepted, so neither `alg: none` nor another algorithm gets in.
 ///
-/// Cloning is cheap and shares the key. `Debug` does not show the key.
+/// A token that passed once is remembered (up to [`VERIFIED_CAPACITY`] tokens, each for at
+/// most [`VERIFIED_FOR`]), so that a client sending the same token on every request pays for
+/// the signature, the base64 and the JSON once: the gateway checks a token per request, and
+/// this was the largest part of its own cost. A remembered token is still refused once it
+/// expires; a refused token is never remembered. The key is the whole token, signature
+/// included, so no other string can match a remembered one.
+///
+/// Cloning is cheap and shares the key and the remembered tokens. `Debug` shows neither.
 #[derive(Clone)]
 pub struct TokenVerifier {
     inner: Arc<Inner>,
 }
 
+/// How many verified tokens a [`TokenVerifier`] remembers.
+pub const VERIFIED_CAPACITY: u64 = 10_000;
+
+/// How long a [`TokenVerifier`] remembers a verified token at most (less when it expires
+/// sooner).
+pub const VERIFIED_FOR: Duration = Duration::from_secs(300);
+
 struct Inner {
     key: DecodingKey,
     validation: Validation,
+    verified: Cache<String, Arc<Claims>>,
 }
 
 impl fmt::Debug for TokenVerifier {
@@ -52,16 +69,49 @@ impl TokenVerifier {
             inner: Arc::new(Inner {
                 key: DecodingKey::from_secret(secret.expose().as_bytes()),
                 validation,
+                verified: Cache::builder()
+                    .max_capacity(VERIFIED_CAPACITY)
+                    .time_to_live(VERIFIED_FOR)
+                    .build(),
             }),
         }
     }
 
     /// The claims of `token` if it is valid now; why not otherwise.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        jsonwebtoken::decode::<Claims>(token, &self.inner.key, &self.inner.validation)
-            .map(|data| data.claims)
-            .map_err(|error| refusal(error.kind()))
+        self.verified(token).map(|claims| Claims::clone(&claims))
     }
+
+    /// The user id (`sub`) of `token` if it is valid now: [`verify`](Self::verify) without
+    /// copying the other claims.
+    pub fn verify_subject(&self, token: &str) -> Result<Uuid, AuthError> {
+        self.verified(token).map(|claims| claims.sub)
+    }
+
+    fn verified(&self, token: &str) -> Result<Arc<Claims>, AuthError> {
+        let inner = &self.inner;
+        if let Some(claims) = inner.verified.get(token) {
+            if !expired(&claims, inner.validation.leeway) {
+                return Ok(claims);
+            }
+            inner.verified.invalidate(token);
+            return Err(AuthError::Expired);
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &inner.key, &inner.validation)
+            .map(|data| Arc::new(data.claims))
+            .map_err(|error| refusal(error.kind()))?;
+        inner.verified.insert(token.to_owned(), Arc::clone(&claims));
+        Ok(claims)
+    }
+}
+
+/// Whether `claims` have expired, by the rule `jsonwebtoken` applies: `exp` more than
+/// `leeway` seconds in the past.
+fn expired(claims: &Claims, leeway: u64) -> bool {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    claims.exp < now.saturating_sub(leeway)
 }
 
 /// The [`AuthError`] for a token `jsonwebtoken` refused.

@@ -11,6 +11,7 @@ use seawall::chaos::FaultHandle;
 
 use super::admin_auth::{AdminToken, require_admin_token};
 use super::fallback::{method_not_allowed, route_not_found};
+use super::instance_down::{INSTANCE_DOWN, instance_down_route};
 use crate::config::Secret;
 use crate::problem::Problem;
 
@@ -28,6 +29,7 @@ pub trait AdminState: Send + Sync + 'static {
 /// | request | answer |
 /// |---|---|
 /// | `GET/PUT/DELETE /admin/faults[/{name}]` | seawall's [fault API](seawall::chaos::admin_router) on `faults` |
+/// | `GET/PUT/DELETE /admin/faults/instanceDown` | the same API for the server's connection fault ([`INSTANCE_DOWN`](super::INSTANCE_DOWN)) |
 /// | `GET /admin/state` | `{"service", "faults": [...], "state": <from state, or null>}` |
 /// | anything else under `/admin` | `404` problem+json |
 pub fn admin_router(
@@ -44,6 +46,10 @@ pub fn admin_router(
             state,
         });
     seawall::chaos::admin_router(faults)
+        .route(
+            &format!("/admin/faults/{INSTANCE_DOWN}"),
+            any(instance_down_route),
+        )
         .merge(state_routes)
         .route("/admin", any(route_not_found))
         .route("/admin/{*rest}", any(route_not_found))

@@ -5,31 +5,23 @@
 //! axum's [`DefaultBodyLimit`](axum::extract::DefaultBodyLimit) when a handler reads it, which
 //! [`ValidJson`](crate::problem::ValidJson) answers with the same `413` problem.
 
-use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::http::header::CONTENT_LENGTH;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::problem::Problem;
 
-/// Answers `413` when the declared body length exceeds `limit` bytes; passes the rest on.
-pub(super) async fn refuse_declared_oversize(
-    State(limit): State<usize>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let declared = request
-        .headers()
+/// The `413` answer when the declared body length exceeds `limit` bytes; `None` for a
+/// request without a length or within the limit.
+pub(super) fn declared_oversize(headers: &HeaderMap, limit: usize) -> Option<Response> {
+    let length = headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    match declared {
-        Some(length) if length > u64::try_from(limit).unwrap_or(u64::MAX) => {
-            Problem::payload_too_large(format!(
-                "the request body is {length} bytes; at most {limit} are accepted"
-            ))
-            .into_response()
-        }
-        _ => next.run(request).await,
-    }
+        .and_then(|value| value.parse::<u64>().ok())?;
+    (length > u64::try_from(limit).unwrap_or(u64::MAX)).then(|| {
+        Problem::payload_too_large(format!(
+            "the request body is {length} bytes; at most {limit} are accepted"
+        ))
+        .into_response()
+    })
 }

@@ -10,11 +10,14 @@
 //! | `GET /health/ready` | `200 {"status":"ready","checks":{...}}` when every [`ReadinessCheck`] passes, else a `503` problem naming the failed checks |
 //! | `GET /metrics` | the Prometheus exposition of the process-wide recorder (`seawall-telemetry`) |
 //! | `/admin/faults[/{name}]`, `GET /admin/state` | the fault API and the service's [`AdminState`], behind `Authorization: Bearer <admin token>` ([`admin_router`]) |
+//! | `/admin/faults/instanceDown` | the connection fault [`INSTANCE_DOWN`]: the instance refuses every connection until it expires |
 //!
 //! Health, metrics and admin routes stay outside the stack, so an injected fault never
 //! locks out the operator or the scraper.
 //!
-//! [`serve`] runs the router until a shutdown signal and lets requests in flight finish.
+//! [`serve`] runs the router until a shutdown signal and lets requests in flight finish; it
+//! also honours [`INSTANCE_DOWN`], which makes the whole instance look dead for a while
+//! (its listener closed, so connections are refused) and then brings it back by itself.
 //!
 //! # Example
 //!
@@ -47,7 +50,9 @@ mod background;
 mod body_limit;
 mod error;
 mod fallback;
+mod guard;
 mod health;
+mod instance_down;
 mod rejection;
 mod scaffold;
 mod serve;
@@ -62,6 +67,7 @@ pub use error::ServerError;
 pub use health::{
     NotReady, READINESS_CHECK_TIMEOUT, Readiness, ReadinessCheck, ReadinessReport, health_router,
 };
+pub use instance_down::INSTANCE_DOWN;
 pub use rejection::REJECTION_PROBLEM_TYPE;
 pub use scaffold::ServiceScaffold;
 pub use serve::{serve, serve_on};

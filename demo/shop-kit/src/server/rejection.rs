@@ -15,7 +15,7 @@ pub const REJECTION_PROBLEM_TYPE: &str = "urn:seawall:problem:rejected";
 ///
 /// The status, the headers (`Retry-After`) and the extensions (the [`Rejection`] itself, which
 /// metrics and retry layers read) stay as they were. Responses with a body are left alone.
-pub(super) async fn rejection_as_problem(response: Response) -> Response {
+pub(super) fn rejection_as_problem(response: Response) -> Response {
     let Some(rejection) = Rejection::of(&response) else {
         return response;
     };

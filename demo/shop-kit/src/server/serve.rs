@@ -3,10 +3,11 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use axum::Router;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 
 use super::ServerError;
+use super::instance_down::{DownableListener, InstanceDown};
 
 /// Binds `bind` and serves `router` on it until `shutdown_signal` completes; see [`serve_on`].
 pub async fn serve(
@@ -27,6 +28,10 @@ pub async fn serve(
 ///
 /// Graceful: once the signal fires, no new connection is accepted, idle connections are
 /// closed, and the call returns when every request in flight has been answered.
+///
+/// The server honours the connection fault [`INSTANCE_DOWN`](super::INSTANCE_DOWN) put
+/// through the router's `/admin/faults/instanceDown`: while it is in place the listener is
+/// closed (or drops every connection) and requests on open connections fail in transport.
 pub async fn serve_on(
     listener: TcpListener,
     router: Router,
@@ -34,7 +39,9 @@ pub async fn serve_on(
 ) -> Result<(), ServerError> {
     let address = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%address, "listening");
-    axum::serve(listener, router)
+    let instance = InstanceDown::new()?;
+    let router = router.layer(Extension(instance.clone()));
+    axum::serve(DownableListener::new(listener, address, instance), router)
         .with_graceful_shutdown(shutdown_signal)
         .await
         .map_err(ServerError::Serve)?;

@@ -56,7 +56,7 @@ pub use claims::Claims;
 pub use error::AuthError;
 pub use extractor::{AuthUser, bearer_token};
 pub use issuer::{IssueError, TokenIssuer};
-pub use verifier::TokenVerifier;
+pub use verifier::{TokenVerifier, VERIFIED_CAPACITY, VERIFIED_FOR};
 
 /// The `aud` claim of every shop token: the shop's services are its audience.
 pub const TOKEN_AUDIENCE: &str = "seawall-shop";

@@ -5,8 +5,15 @@
 //! that a service's OpenAPI document matches its router, and [`load`]: a steady load and
 //! a wait for the tests that take an instance away (the gateway's and the shop's).
 //!
+//! The harness pieces every service's tests share are here too: [`test_config`] and
+//! [`OnEachBackend`] ([`backends`]), [`TestService`] (`send` through a test app's router),
+//! [`Tokens`], an [`EventLog`] of what a bus carried, the [`bad_input`] test shapes, and
+//! the operator routes ([`admin_state`], [`metrics_text`], [`assert_route_counted`]).
+//!
 //! Dev-only: every service lists it under `[dev-dependencies]`, and keeps its own
 //! `TestApp` (how it is built) in its `tests/api/common`.
+
+use std::future::Future;
 
 use axum::Router;
 use axum::body::Body;
@@ -17,11 +24,32 @@ use serde_json::Value;
 use tower::ServiceExt;
 use uuid::Uuid;
 
+pub mod backends;
+pub mod bad_input;
+pub mod events;
 pub mod faults;
 pub mod load;
 pub mod openapi;
+pub mod tokens;
 
+pub use backends::{
+    OnEachBackend, postgres_database, service_config, sqlite_database, test_config,
+    test_config_with,
+};
+pub use events::EventLog;
 pub use shop_kit::storage::TestDatabase;
+pub use tokens::Tokens;
+
+/// A built service under test: its router, and [`send`](TestService::send) through it.
+pub trait TestService {
+    /// The service's whole router.
+    fn router(&self) -> Router;
+
+    /// Sends `request` through the service's router, and parses the answer (see [`send`]).
+    fn send(&self, request: Request<Body>) -> impl Future<Output = Reply> {
+        send(self.router(), request)
+    }
+}
 
 /// A response, its body parsed as JSON (`Null` when empty).
 #[derive(Debug)]
@@ -151,16 +179,58 @@ pub fn json_post(uri: &str, body: impl Into<Body>) -> Request<Body> {
 
 /// A bodiless `GET`, with a bearer token when there is one.
 pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
-    bearer(Request::get(uri), token)
+    bodiless(Request::get(uri), token)
+}
+
+/// A bodiless request of `builder`, with a bearer token when there is one.
+pub fn bodiless(builder: Builder, token: Option<&str>) -> Request<Body> {
+    bearer(builder, token)
         .body(Body::empty())
         .expect("a request")
 }
 
+/// `GET /admin/state` through `router`: asserts a 401 problem without a token, and a 200
+/// report of `service` with `admin_token`; answers the report.
+pub async fn admin_state(router: &Router, admin_token: &str, service: &str) -> Reply {
+    let refused = send(router.clone(), get("/admin/state", None)).await;
+    refused.assert_problem(StatusCode::UNAUTHORIZED);
+
+    let state = send(router.clone(), get("/admin/state", Some(admin_token))).await;
+    assert_eq!(state.status, StatusCode::OK, "{state:?}");
+    assert_eq!(state.json["service"], service, "{state:?}");
+    state
+}
+
+/// `GET /metrics` through `router`: asserts a 200, and answers the text (it is not JSON).
+pub async fn metrics_text(router: Router) -> String {
+    let (status, _, bytes) = exchange(router, get("/metrics", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    String::from_utf8(bytes).expect("UTF-8")
+}
+
+/// Asserts that `/metrics` through `router` counts requests to `route` of `service` in
+/// `http_server_request_duration_seconds`.
+pub async fn assert_route_counted(router: Router, route: &str, service: &str) {
+    let metrics = metrics_text(router).await;
+    let (route, service) = (
+        format!(r#"http_route="{route}""#),
+        format!(r#"service_name="{service}""#),
+    );
+    assert!(
+        metrics.lines().any(
+            |line| line.starts_with("http_server_request_duration_seconds_count")
+                && line.contains(&route)
+                && line.contains(&service)
+        ),
+        "{metrics}"
+    );
+}
+
 /// Runs each scenario `async fn name(app: &TestApp)` on SQLite and on PostgreSQL.
 ///
-/// The first argument is the path of the caller's `TestApp`, which must have
-/// `async fn sqlite() -> TestApp` and `async fn postgres() -> Option<TestApp>` (`None`
-/// skips the test). The caller needs `tokio` with `macros` and `rt-multi-thread`:
+/// The first argument is the path of the caller's `TestApp`, which must implement
+/// [`OnEachBackend`] (on PostgreSQL, `SHOP_TEST_POSTGRES=skip` skips the test). The
+/// caller needs `tokio` with `macros` and `rt-multi-thread`:
 ///
 /// ```ignore
 /// shop_testing::on_both_backends!(crate::common::TestApp, lists_the_catalog, reserves);
@@ -172,7 +242,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
-                    let app = <$app>::sqlite().await;
+                    let app = <$app as $crate::OnEachBackend>::sqlite().await;
                     super::$scenario(&app).await;
                 }
             )*
@@ -181,7 +251,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
-                    let Some(app) = <$app>::postgres().await else {
+                    let Some(app) = <$app as $crate::OnEachBackend>::postgres().await else {
                         return;
                     };
                     super::$scenario(&app).await;

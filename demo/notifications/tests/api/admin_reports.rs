@@ -1,23 +1,13 @@
 //! The admin listing `shop check` reads: `/admin/notifications`, the events notified.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{TestApp, event_for};
-
-/// The admin token of the test configuration.
-const ADMIN_TOKEN: &str = "notifications-test-admin-token";
+use crate::common::{ADMIN_TOKEN, TestApp, event_for};
 
 async fn listing(app: &TestApp) -> shop_testing::Reply {
-    app.send(
-        Request::get("/admin/notifications")
-            .header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
-            .body(Body::empty())
-            .expect("a request"),
-    )
-    .await
+    app.get("/admin/notifications", Some(ADMIN_TOKEN)).await
 }
 
 async fn the_listing_needs_the_admin_token(app: &TestApp) {

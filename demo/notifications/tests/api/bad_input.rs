@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use uuid::Uuid;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, TestService};
 
 async fn a_body_over_the_limit_is_413(app: &TestApp) {
     let token = app.token(Uuid::new_v4());

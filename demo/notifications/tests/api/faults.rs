@@ -10,9 +10,7 @@ use shop_kit::bus::EventKind;
 use shop_testing::faults::{delete_fault, put_fault};
 use uuid::Uuid;
 
-use crate::common::{TestApp, event_for};
-
-const ADMIN_TOKEN: &str = "notifications-test-admin-token";
+use crate::common::{ADMIN_TOKEN, TestApp, event_for};
 
 /// Long enough for a consumer that is not held back to handle a few events on a loaded
 /// machine; the scenarios wait this long to see that nothing was consumed.

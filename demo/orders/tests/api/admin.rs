@@ -1,25 +1,16 @@
 //! The admin reports `shop check` reads: `/admin/orders` and `/admin/state`.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use orders::events::event_id;
 use payments::faults::{PAYMENT_FAILURE, payment_failure};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{Orders, Shop, lantern, send};
+use crate::common::{ADMIN_TOKEN, Orders, Shop, lantern, send};
 
 /// `GET uri` on orders with `token` as the bearer, if any.
 async fn admin_get(orders: &Orders, uri: &str, token: Option<&str>) -> shop_testing::Reply {
-    let mut request = Request::get(uri);
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    send(
-        orders.app.router(),
-        request.body(Body::empty()).expect("a request"),
-    )
-    .await
+    send(orders.app.router(), shop_testing::get(uri, token)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,7 +40,7 @@ async fn the_admin_reports_list_orders_with_their_events_and_count_them() {
             .assert_problem(StatusCode::FORBIDDEN);
     }
 
-    let listed = admin_get(&orders, "/admin/orders", Some("orders-test-admin")).await;
+    let listed = admin_get(&orders, "/admin/orders", Some(ADMIN_TOKEN)).await;
     assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
     assert_eq!(listed.json["total"], 2);
     let items = listed.json["items"].as_array().expect("items");
@@ -72,7 +63,7 @@ async fn the_admin_reports_list_orders_with_their_events_and_count_them() {
     assert_eq!(cancelled["failure_reason"], "payment_declined");
     assert!(cancelled["completed_event_id"].is_null(), "{cancelled}");
 
-    let state = admin_get(&orders, "/admin/state", Some("orders-test-admin")).await;
+    let state = admin_get(&orders, "/admin/state", Some(ADMIN_TOKEN)).await;
     assert_eq!(state.status, StatusCode::OK, "{state:?}");
     let state = &state.json["state"];
     assert_eq!(state["orders"]["completed"], 1, "{state}");

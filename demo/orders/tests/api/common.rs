@@ -1,6 +1,6 @@
 //! Running products, payments and orders together, and talking to them.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,12 +12,10 @@ use payments::BuildOptions;
 use payments::provider::ProviderSettings;
 use products::catalog::CATALOG;
 use serde_json::{Value, json};
-use shop_kit::auth::TokenIssuer;
-use shop_kit::bus::{
-    Event, EventBus, EventKind, HandlerError, InProcessBus, InProcessConfig, Subscription,
-};
+use shop_kit::bus::{EventBus, EventKind, InProcessBus, InProcessConfig};
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::storage::{Storage, TestDatabase};
+use shop_testing::{EventLog, Tokens, service_config, sqlite_database, test_config_with};
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
@@ -27,9 +25,6 @@ pub use shop_testing::send_lenient as send;
 
 /// How long to wait for something that takes milliseconds; only a hang reaches it.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// How long to keep listening after the expected events, to catch a duplicate.
-const SETTLE: Duration = Duration::from_millis(300);
 
 /// A product of the seeded catalog (a harbour lantern: 4900 EUR cents, 40 in stock).
 pub fn lantern() -> Uuid {
@@ -43,8 +38,7 @@ pub struct Shop {
     pub bus: Arc<dyn EventBus>,
     pub products_url: String,
     pub payments_url: String,
-    events: Arc<Mutex<Vec<Event>>>,
-    _subscription: Subscription,
+    events: EventLog,
     _databases: Vec<TestDatabase>,
 }
 
@@ -55,9 +49,8 @@ pub struct Orders {
     _database: TestDatabase,
 }
 
-fn config(service: ShopService, database: &TestDatabase) -> ServiceConfig {
-    config_with(service, database, &[])
-}
+/// The admin token of the test services.
+pub const ADMIN_TOKEN: &str = "orders-test-admin";
 
 /// The test settings of `service` on `database`, with the `SHOP_*` variables of `env`.
 fn config_with(
@@ -65,12 +58,11 @@ fn config_with(
     database: &TestDatabase,
     env: &[(&str, &str)],
 ) -> ServiceConfig {
-    let env = [("SHOP_ADMIN_TOKEN", "orders-test-admin")]
-        .into_iter()
-        .chain(env.iter().copied());
-    let mut config = ServiceConfig::from_sources(service, env, None).expect("test settings");
-    config.database = database.url().clone();
-    config
+    test_config_with(service, ADMIN_TOKEN, None, database, env)
+}
+
+fn config(service: ShopService, database: &TestDatabase) -> ServiceConfig {
+    config_with(service, database, &[])
 }
 
 async fn serve(router: Router) -> String {
@@ -82,8 +74,8 @@ async fn serve(router: Router) -> String {
 
 impl Shop {
     pub async fn start() -> Shop {
-        let products_db = TestDatabase::sqlite().expect("a SQLite database");
-        let payments_db = TestDatabase::sqlite().expect("a SQLite database");
+        let products_db = sqlite_database();
+        let payments_db = sqlite_database();
         let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new(InProcessConfig::default()));
         let products = products::build(&config(ShopService::Products, &products_db))
             .await
@@ -100,22 +92,12 @@ impl Shop {
             .expect("payments builds");
         let products_url = serve(products.router()).await;
         let payments_url = serve(payments.router()).await;
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let recorded = Arc::clone(&events);
-        let subscription = bus
-            .subscribe(
-                "orders-test",
-                &[EventKind::OrderCompleted, EventKind::OrderCancelled],
-                Arc::new(move |event: Event| {
-                    let recorded = Arc::clone(&recorded);
-                    async move {
-                        recorded.lock().map_err(HandlerError::new)?.push(event);
-                        Ok(())
-                    }
-                }),
-            )
-            .await
-            .expect("the test consumer subscribes");
+        let events = EventLog::subscribe(
+            bus.as_ref(),
+            "orders-test",
+            &[EventKind::OrderCompleted, EventKind::OrderCancelled],
+        )
+        .await;
         Shop {
             products,
             payments,
@@ -123,7 +105,6 @@ impl Shop {
             products_url,
             payments_url,
             events,
-            _subscription: subscription,
             _databases: vec![products_db, payments_db],
         }
     }
@@ -152,7 +133,7 @@ impl Shop {
     ) -> Orders {
         let database = match database {
             Some(database) => database,
-            None => TestDatabase::sqlite().expect("a SQLite database"),
+            None => sqlite_database(),
         };
         let deps = OrdersDeps {
             products_url: self.products_url.clone(),
@@ -177,9 +158,7 @@ impl Shop {
     pub async fn stock(&self, product: Uuid) -> i64 {
         let reply = send(
             self.products.router(),
-            Request::get(format!("/products/{product}"))
-                .body(Body::empty())
-                .expect("a request"),
+            shop_testing::get(&format!("/products/{product}"), None),
         )
         .await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
@@ -190,10 +169,7 @@ impl Shop {
     pub async fn payment(&self, user: Uuid, order: &str) -> Reply {
         send(
             self.payments.router(),
-            Request::get(format!("/payments?order_id={order}"))
-                .header(header::AUTHORIZATION, format!("Bearer {}", token(user)))
-                .body(Body::empty())
-                .expect("a request"),
+            shop_testing::get(&format!("/payments?order_id={order}"), Some(&token(user))),
         )
         .await
     }
@@ -201,40 +177,19 @@ impl Shop {
     /// Waits until `count` events of `kind` were published, listens a little longer for
     /// duplicates, and returns their payloads.
     pub async fn published(&self, kind: EventKind, count: usize) -> Vec<Value> {
-        let of_kind = || -> Vec<Value> {
-            self.events
-                .lock()
-                .expect("the event log")
-                .iter()
-                .filter(|event| event.kind == kind)
-                .map(|event| event.payload.clone())
-                .collect()
-        };
-        tokio::time::timeout(PATIENCE, async {
-            while of_kind().len() < count {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{count} {kind} events in time, got {}", of_kind().len()));
-        tokio::time::sleep(SETTLE).await;
-        let events = of_kind();
-        assert_eq!(events.len(), count, "{kind}: {events:?}");
-        events
+        self.events
+            .published(kind, count)
+            .await
+            .into_iter()
+            .map(|event| event.payload)
+            .collect()
     }
 }
 
 /// A bearer token of `user`, signed with the development secret every test config has.
 pub fn token(user: Uuid) -> String {
-    let config = ServiceConfig::from_sources(
-        ShopService::Users,
-        [("SHOP_ADMIN_TOKEN", "orders-test-admin")],
-        None,
-    )
-    .expect("test settings");
-    TokenIssuer::new(&config.jwt_secret)
-        .issue(user)
-        .expect("a token")
+    let config = service_config(ShopService::Users, ADMIN_TOKEN, None, &[]);
+    Tokens::signed_with(&config.jwt_secret).token(user)
 }
 
 impl Orders {
@@ -262,10 +217,7 @@ impl Orders {
 
     /// `GET /orders/{id}` as `user`.
     pub async fn get(&self, user: Uuid, id: &str) -> Reply {
-        let request = Request::get(format!("/orders/{id}"))
-            .header(header::AUTHORIZATION, format!("Bearer {}", token(user)))
-            .body(Body::empty())
-            .expect("a request");
+        let request = shop_testing::get(&format!("/orders/{id}"), Some(&token(user)));
         send(self.app.router(), request).await
     }
 }

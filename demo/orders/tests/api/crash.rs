@@ -12,9 +12,7 @@ use serde_json::Value;
 use shop_testing::faults::{delete_fault, put_fault};
 use uuid::Uuid;
 
-use crate::common::{Orders, Reply, Shop, eventually, lantern};
-
-const ADMIN_TOKEN: &str = "orders-test-admin";
+use crate::common::{ADMIN_TOKEN, Orders, Reply, Shop, eventually, lantern};
 
 /// A sweep every 100 ms of orders quiet for one second.
 fn quick_sweep() -> SagaSettings {

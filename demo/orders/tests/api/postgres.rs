@@ -3,17 +3,14 @@
 
 use axum::http::StatusCode;
 use shop_kit::bus::EventKind;
-use shop_kit::storage::TestDatabase;
+use shop_testing::postgres_database;
 use uuid::Uuid;
 
 use crate::common::{Shop, lantern};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_complete_cancel_and_dedupe_on_postgres() {
-    let Some(database) = TestDatabase::postgres()
-        .await
-        .unwrap_or_else(|error| panic!("{error}"))
-    else {
+    let Some(database) = postgres_database().await else {
         return;
     };
     let shop = Shop::start().await;

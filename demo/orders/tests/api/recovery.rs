@@ -12,7 +12,7 @@ use crate::common::{Shop, eventually, lantern, reserve, send, write_interrupted}
 /// up to `reserve_stock done` (and `charge done` when `charged`), straight into a new
 /// orders database, as a crash would leave it.
 async fn interrupted_order(order: Uuid, user: Uuid, charged: bool) -> TestDatabase {
-    let database = TestDatabase::sqlite().expect("a SQLite database");
+    let database = shop_testing::sqlite_database();
     let storage = Storage::open(database.url(), &migrator(orders::migrations::MIGRATIONS))
         .await
         .expect("the orders database");

@@ -1,19 +1,13 @@
 //! The admin listing `shop check` reads: `/admin/payments`.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use payments::faults::{PAYMENT_FAILURE, payment_failure};
 use uuid::Uuid;
 
-use crate::common::{TestApp, admin};
+use crate::common::{ADMIN_TOKEN, TestApp, TestService, get};
 
 async fn listing(app: &TestApp, uri: &str) -> shop_testing::Reply {
-    app.send(
-        admin(Request::get(uri))
-            .body(Body::empty())
-            .expect("a request"),
-    )
-    .await
+    app.send(get(uri, Some(ADMIN_TOKEN))).await
 }
 
 async fn the_listing_needs_the_admin_token(app: &TestApp) {

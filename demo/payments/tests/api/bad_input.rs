@@ -1,11 +1,11 @@
 //! Every kind of bad request answers problem+json with the right status, and changes nothing.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use payments::BODY_LIMIT;
+use shop_testing::bad_input::{assert_bad_bodies, assert_over_the_limit, untyped_post};
 use uuid::Uuid;
 
-use crate::common::{TestApp, json_post};
+use crate::common::{TestApp, TestService, bodiless, json_post};
 
 async fn bad_charge_bodies_are_refused(app: &TestApp) {
     let (order, user) = (Uuid::new_v4(), Uuid::new_v4());
@@ -121,26 +121,10 @@ async fn bad_charge_bodies_are_refused(app: &TestApp) {
             Some("tip"),
         ),
     ];
-    for (case, body, status, field) in cases {
-        let reply = app.send(json_post("/payments", body)).await;
-        reply.assert_problem(status);
-        if let Some(field) = field {
-            let errors = reply.json["errors"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{case}: {reply:?}"));
-            assert!(
-                errors.iter().any(|error| error["field"] == field),
-                "{case}: {reply:?}"
-            );
-        }
-    }
+    assert_bad_bodies(&app.router(), |body| json_post("/payments", body), cases).await;
 
     let no_content_type = app
-        .send(
-            Request::post("/payments")
-                .body(Body::from(with("1", r#""EUR""#)))
-                .expect("a request"),
-        )
+        .send(untyped_post("/payments", with("1", r#""EUR""#)))
         .await;
     no_content_type.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
@@ -159,19 +143,7 @@ async fn bodies_over_the_limit_are_413(app: &TestApp) {
         Uuid::new_v4(),
         Uuid::new_v4()
     );
-    let declared = app
-        .send(
-            Request::post("/payments")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::CONTENT_LENGTH, body.len())
-                .body(Body::from(body.clone()))
-                .expect("a request"),
-        )
-        .await;
-    declared.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
-
-    let streamed = app.send(json_post("/payments", body)).await;
-    streamed.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_over_the_limit(&app.router(), "/payments", &body).await;
     assert_eq!(app.all_payment_rows().await, 0);
 }
 
@@ -180,11 +152,7 @@ async fn bad_and_unknown_order_ids_are_400_and_404(app: &TestApp) {
     refund_unknown.assert_problem(StatusCode::NOT_FOUND);
 
     let refund_bad = app
-        .send(
-            Request::post("/payments/order-1/refund")
-                .body(Body::empty())
-                .expect("a request"),
-        )
+        .send(bodiless(Request::post("/payments/order-1/refund"), None))
         .await;
     refund_bad.assert_problem(StatusCode::BAD_REQUEST);
 
@@ -207,13 +175,7 @@ async fn bad_and_unknown_order_ids_are_400_and_404(app: &TestApp) {
 }
 
 async fn wrong_methods_are_405_and_unknown_paths_404(app: &TestApp) {
-    let put = app
-        .send(
-            Request::put("/payments")
-                .body(Body::empty())
-                .expect("a request"),
-        )
-        .await;
+    let put = app.send(bodiless(Request::put("/payments"), None)).await;
     put.assert_problem(StatusCode::METHOD_NOT_ALLOWED);
 
     let get_refund = app

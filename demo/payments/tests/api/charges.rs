@@ -9,7 +9,9 @@ use payments::{PAYMENT_CONFLICT_PROBLEM, PAYMENT_IN_PROGRESS_PROBLEM};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{PaymentReply, TestApp, charge_request, json_post, leave_a_dead_lease, send};
+use crate::common::{
+    PaymentReply, TestApp, TestService, charge_request, json_post, leave_a_dead_lease, send,
+};
 
 async fn a_charge_is_201_with_one_event(app: &TestApp) {
     let (order, user) = (Uuid::new_v4(), Uuid::new_v4());

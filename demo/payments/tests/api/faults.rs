@@ -13,7 +13,7 @@ use payments::{PAYMENT_DECLINED_PROBLEM, PROVIDER_UNAVAILABLE_PROBLEM};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{PROVIDER_TIMEOUT, PaymentReply, TestApp, admin};
+use crate::common::{PROVIDER_TIMEOUT, PaymentReply, TestApp, TestService, admin};
 
 async fn payment_failure_at_100_percent_is_402_without_an_event(app: &TestApp) {
     let user = Uuid::new_v4();

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use shop_testing::get;
 use uuid::Uuid;
 
-use crate::common::{PaymentReply, TestApp};
+use crate::common::{PaymentReply, TestApp, TestService};
 
 async fn the_payer_reads_their_payment_by_order_and_by_id(app: &TestApp) {
     let (order, payer) = (Uuid::new_v4(), Uuid::new_v4());

@@ -8,7 +8,7 @@ use seawall::chaos::{FaultSpec, MatchSpec};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{PaymentReply, TestApp, refund_request, send};
+use crate::common::{PaymentReply, TestApp, TestService, refund_request, send};
 
 async fn refunding_once_publishes_one_event_and_again_the_same_answer(app: &TestApp) {
     let (order, user) = (Uuid::new_v4(), Uuid::new_v4());

@@ -11,7 +11,7 @@ use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
 use crate::common::{
-    PROVIDER_TIMEOUT, PaymentReply, TestApp, leave_a_dead_lease, refund_request, send,
+    PROVIDER_TIMEOUT, PaymentReply, TestApp, TestService, leave_a_dead_lease, refund_request, send,
 };
 
 async fn a_charge_that_never_reached_the_provider_is_voided_by_its_refund(app: &TestApp) {

@@ -1,20 +1,13 @@
 //! The admin listings `shop check` reads: `/admin/stock` and `/admin/reservations`.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use products::catalog::CATALOG;
 use uuid::Uuid;
 
-use crate::common::{ADMIN_TOKEN, TestApp};
+use crate::common::{ADMIN_TOKEN, TestApp, TestService};
 
 async fn as_admin(app: &TestApp, uri: &str, token: &str) -> shop_testing::Reply {
-    app.send(
-        Request::get(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .expect("a request"),
-    )
-    .await
+    app.send(shop_testing::get(uri, Some(token))).await
 }
 
 async fn the_listings_need_the_admin_token(app: &TestApp) {

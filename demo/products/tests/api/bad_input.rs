@@ -1,12 +1,12 @@
 //! Every kind of bad request answers problem+json with the right status, and changes nothing.
 
-use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use products::BODY_LIMIT;
 use products::catalog::CATALOG;
+use shop_testing::bad_input::{assert_bad_bodies, assert_over_the_limit, untyped_post};
 use uuid::Uuid;
 
-use crate::common::{TestApp, json_post};
+use crate::common::{TestApp, TestService, bodiless, json_post};
 
 async fn bad_reservation_bodies_are_refused(app: &TestApp) {
     let product = CATALOG[0].product_id();
@@ -89,28 +89,13 @@ async fn bad_reservation_bodies_are_refused(app: &TestApp) {
             Some("qty"),
         ),
     ];
-    for (case, body, status, field) in cases {
-        let reply = app.send(json_post(&uri, body)).await;
-        reply.assert_problem(status);
-        if let Some(field) = field {
-            let errors = reply.json["errors"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{case}: {reply:?}"));
-            assert!(
-                errors.iter().any(|error| error["field"] == field),
-                "{case}: {reply:?}"
-            );
-        }
-    }
+    assert_bad_bodies(&app.router(), |body| json_post(&uri, body), cases).await;
 
     let no_content_type = app
-        .send(
-            Request::post(&uri)
-                .body(Body::from(format!(
-                    r#"{{"order_id":"{order}","quantity":1}}"#
-                )))
-                .expect("a request"),
-        )
+        .send(untyped_post(
+            &uri,
+            format!(r#"{{"order_id":"{order}","quantity":1}}"#),
+        ))
         .await;
     no_content_type.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
@@ -130,21 +115,9 @@ async fn bodies_over_the_limit_are_413(app: &TestApp) {
         Uuid::new_v4()
     );
 
-    // Declared up front: refused before the handler runs.
-    let declared = app
-        .send(
-            Request::post(&uri)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::CONTENT_LENGTH, body.len())
-                .body(Body::from(body.clone()))
-                .expect("a request"),
-        )
-        .await;
-    declared.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
-
-    // Not declared: cut off while the body is read.
-    let streamed = app.send(json_post(&uri, body)).await;
-    streamed.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+    // Declared up front, refused before the handler runs; and not declared, cut off while
+    // the body is read.
+    assert_over_the_limit(&app.router(), &uri, &body).await;
 
     assert_eq!(app.stock(product).await, CATALOG[0].stock);
 }
@@ -168,32 +141,24 @@ async fn bad_ids_in_paths_are_400_and_unknown_ones_404(app: &TestApp) {
 
     let product = CATALOG[0].product_id();
     let bad_order = app
-        .send(
-            Request::delete(format!("/products/{product}/reservations/order-1"))
-                .body(Body::empty())
-                .expect("a request"),
-        )
+        .send(bodiless(
+            Request::delete(format!("/products/{product}/reservations/order-1")),
+            None,
+        ))
         .await;
     bad_order.assert_problem(StatusCode::BAD_REQUEST);
 
     let bad_product_on_release = app
-        .send(
-            Request::delete(format!("/products/nope/reservations/{order}"))
-                .body(Body::empty())
-                .expect("a request"),
-        )
+        .send(bodiless(
+            Request::delete(format!("/products/nope/reservations/{order}")),
+            None,
+        ))
         .await;
     bad_product_on_release.assert_problem(StatusCode::BAD_REQUEST);
 }
 
 async fn wrong_methods_are_405_and_unknown_paths_404(app: &TestApp) {
-    let put = app
-        .send(
-            Request::put("/products")
-                .body(Body::empty())
-                .expect("a request"),
-        )
-        .await;
+    let put = app.send(bodiless(Request::put("/products"), None)).await;
     put.assert_problem(StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(put.headers[header::ALLOW], "GET,HEAD");
 

@@ -8,7 +8,7 @@ use seawall::chaos::FaultSpec;
 use shop_testing::faults::{delete_fault, put_fault};
 use uuid::Uuid;
 
-use crate::common::{ADMIN_TOKEN, TestApp};
+use crate::common::{ADMIN_TOKEN, TestApp, TestService};
 
 async fn put(app: &TestApp, spec: &FaultSpec) -> StatusCode {
     let spec = serde_json::to_value(spec).expect("a spec as JSON");

@@ -7,7 +7,7 @@ use shop_testing::openapi::{
     response_schema,
 };
 
-use crate::common::TestApp;
+use crate::common::{TestApp, TestService};
 
 const ROUTES: &[(&str, &str)] = &[
     ("GET", "/products"),

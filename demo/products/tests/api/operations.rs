@@ -1,15 +1,13 @@
 //! What the service adds around its API: health, metrics, admin state and faults.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use products::catalog::CATALOG;
+use serde_json::json;
+use shop_testing::faults::{delete_fault, put_fault};
+use shop_testing::{admin_state, assert_route_counted};
 use uuid::Uuid;
 
-use crate::common::{ADMIN_TOKEN, TestApp};
-
-fn admin(request: axum::http::request::Builder) -> axum::http::request::Builder {
-    request.header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
-}
+use crate::common::{ADMIN_TOKEN, TestApp, TestService};
 
 async fn health_checks_the_database(app: &TestApp) {
     let live = app.get("/health/live").await;
@@ -33,18 +31,7 @@ async fn admin_state_reports_the_stock_totals(app: &TestApp) {
         StatusCode::CREATED
     );
 
-    let refused = app.get("/admin/state").await;
-    refused.assert_problem(StatusCode::UNAUTHORIZED);
-
-    let state = app
-        .send(
-            admin(Request::get("/admin/state"))
-                .body(Body::empty())
-                .expect("a request"),
-        )
-        .await;
-    assert_eq!(state.status, StatusCode::OK, "{state:?}");
-    assert_eq!(state.json["service"], "products");
+    let state = admin_state(&app.router(), ADMIN_TOKEN, "products").await;
     let totals = &state.json["state"];
     let seeded: i64 = CATALOG.iter().map(|entry| entry.stock).sum();
     assert_eq!(totals["products"], CATALOG.len());
@@ -56,16 +43,8 @@ async fn admin_state_reports_the_stock_totals(app: &TestApp) {
 async fn a_product_failure_fault_hits_only_its_product(app: &TestApp) {
     let failing = CATALOG[0].product_id();
     let healthy = CATALOG[1].product_id();
-    let put = app
-        .send(
-            admin(Request::put("/admin/faults/productFailure"))
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(format!(
-                    r#"{{"kind":"abort","status":503,"match":{{"entity":"{failing}"}}}}"#
-                )))
-                .expect("a request"),
-        )
-        .await;
+    let spec = json!({"kind": "abort", "status": 503, "match": {"entity": failing}});
+    let put = put_fault(app.router(), ADMIN_TOKEN, "productFailure", &spec).await;
     assert_eq!(put.status, StatusCode::CREATED, "{put:?}");
 
     let hit = app.get(&format!("/products/{failing}")).await;
@@ -81,13 +60,7 @@ async fn a_product_failure_fault_hits_only_its_product(app: &TestApp) {
     );
     assert_eq!(app.get("/health/ready").await.status, StatusCode::OK);
 
-    let removed = app
-        .send(
-            admin(Request::delete("/admin/faults/productFailure"))
-                .body(Body::empty())
-                .expect("a request"),
-        )
-        .await;
+    let removed = delete_fault(app.router(), ADMIN_TOKEN, "productFailure").await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
     assert_eq!(
         app.get(&format!("/products/{failing}")).await.status,
@@ -97,38 +70,7 @@ async fn a_product_failure_fault_hits_only_its_product(app: &TestApp) {
 
 async fn metrics_count_api_requests_by_route(app: &TestApp) {
     assert_eq!(app.get("/products?limit=1").await.status, StatusCode::OK);
-    let metrics = metrics_text(app).await;
-    assert!(
-        metrics.lines().any(
-            |line| line.starts_with("http_server_request_duration_seconds_count")
-                && line.contains(r#"http_route="/products""#)
-                && line.contains(r#"service_name="products""#)
-        ),
-        "{metrics}"
-    );
-}
-
-/// `/metrics` is text, not JSON: read it raw.
-async fn metrics_text(app: &TestApp) -> String {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let response = app
-        .router()
-        .oneshot(
-            Request::get("/metrics")
-                .body(Body::empty())
-                .expect("a request"),
-        )
-        .await
-        .expect("infallible");
-    assert_eq!(response.status(), StatusCode::OK);
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("the body")
-        .to_bytes();
-    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+    assert_route_counted(app.router(), "/products", "products").await;
 }
 
 shop_testing::on_both_backends!(

@@ -6,7 +6,7 @@ use products::{OUT_OF_STOCK_PROBLEM, RESERVATION_CONFLICT_PROBLEM};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::common::{TestApp, reserve_request, send};
+use crate::common::{TestApp, TestService, reserve_request, send};
 
 fn product(slug: &str) -> (Uuid, i64) {
     let entry = CATALOG

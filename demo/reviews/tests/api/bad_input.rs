@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use reviews::BODY_LIMIT;
 use uuid::Uuid;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, TestService};
 
 async fn malformed_or_mistyped_bodies_are_refused(app: &TestApp) {
     let product = Uuid::now_v7().to_string();

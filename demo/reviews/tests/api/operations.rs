@@ -1,10 +1,9 @@
 //! What the service adds around its API: health with the database, admin state.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use uuid::Uuid;
 
-use crate::common::{ADMIN_TOKEN, TestApp};
+use crate::common::{ADMIN_TOKEN, TestApp, TestService};
 
 async fn readiness_checks_the_database(app: &TestApp) {
     let live = app.get("/health/live", None).await;
@@ -23,19 +22,7 @@ async fn admin_state_counts_the_reviews(app: &TestApp) {
     let posted = app.post(Uuid::now_v7(), &token, 5, "great").await;
     assert_eq!(posted.status, StatusCode::CREATED, "{posted:?}");
 
-    app.get("/admin/state", None)
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED);
-    let state = app
-        .send(
-            Request::get("/admin/state")
-                .header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
-                .body(Body::empty())
-                .expect("a request"),
-        )
-        .await;
-    assert_eq!(state.status, StatusCode::OK, "{state:?}");
-    assert_eq!(state.json["service"], "reviews");
+    let state = shop_testing::admin_state(&app.router(), ADMIN_TOKEN, "reviews").await;
     assert_eq!(state.json["state"]["reviews"], 1);
 }
 

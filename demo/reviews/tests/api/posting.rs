@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use reviews::REVIEW_EXISTS_PROBLEM;
 use uuid::Uuid;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, TestService};
 
 async fn a_posted_review_is_listed(app: &TestApp) {
     let product = Uuid::now_v7();

@@ -1,10 +1,10 @@
 //! Every kind of bad request answers problem+json with the right status, and stores nothing.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
+use shop_testing::bad_input::{assert_bad_bodies, assert_over_the_limit, untyped_post};
 use users::BODY_LIMIT;
 
-use crate::common::{TestApp, json_post};
+use crate::common::{TestApp, TestService, json_post};
 
 async fn each_broken_rule_is_422_naming_its_field(app: &TestApp) {
     let long_email = format!("{}@example.com", "a".repeat(250));
@@ -93,19 +93,7 @@ async fn malformed_or_mistyped_bodies_are_refused(app: &TestApp) {
             Some("admin"),
         ),
     ];
-    for (case, body, status, field) in cases {
-        let reply = app.send(json_post("/users", body)).await;
-        reply.assert_problem(status);
-        if let Some(field) = field {
-            let errors = reply.json["errors"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{case}: {reply:?}"));
-            assert!(
-                errors.iter().any(|error| error["field"] == field),
-                "{case}: {reply:?}"
-            );
-        }
-    }
+    assert_bad_bodies(&app.router(), |body| json_post("/users", body), cases).await;
 
     let login_missing = app
         .send(json_post("/auth/login", r#"{"email":"a@example.com"}"#))
@@ -115,13 +103,10 @@ async fn malformed_or_mistyped_bodies_are_refused(app: &TestApp) {
     login_malformed.assert_problem(StatusCode::BAD_REQUEST);
 
     let no_content_type = app
-        .send(
-            Request::post("/users")
-                .body(Body::from(
-                    r#"{"username":"abc","email":"a@example.com","password":"long enough"}"#,
-                ))
-                .expect("a request"),
-        )
+        .send(untyped_post(
+            "/users",
+            r#"{"username":"abc","email":"a@example.com","password":"long enough"}"#,
+        ))
         .await;
     no_content_type.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(app.user_count().await, 0);
@@ -132,19 +117,7 @@ async fn bodies_over_the_limit_are_413(app: &TestApp) {
         r#"{{"username":"abc","email":"a@example.com","password":"{}"}}"#,
         "p".repeat(BODY_LIMIT + 1)
     );
-    let declared = app
-        .send(
-            Request::post("/users")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::CONTENT_LENGTH, body.len())
-                .body(Body::from(body.clone()))
-                .expect("a request"),
-        )
-        .await;
-    declared.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
-
-    let streamed = app.send(json_post("/users", body.clone())).await;
-    streamed.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_over_the_limit(&app.router(), "/users", &body).await;
 
     let login = app.send(json_post("/auth/login", body)).await;
     login.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);

@@ -14,7 +14,7 @@ use shop_testing::faults::{delete_fault, put_fault};
 use users::faults::{USERS_SLOW, users_slow, users_slow_between};
 use uuid::Uuid;
 
-use crate::common::{ADMIN_TOKEN, Reply, TestApp};
+use crate::common::{ADMIN_TOKEN, Reply, TestApp, TestService};
 
 /// The deadline the caller gives its profile read, in milliseconds.
 const CALLER_DEADLINE_MS: &str = "100";

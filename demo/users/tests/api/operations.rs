@@ -1,9 +1,8 @@
 //! What the service adds around its API: health with the database, admin state.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 
-use crate::common::{ADMIN_TOKEN, TestApp};
+use crate::common::{ADMIN_TOKEN, TestApp, TestService};
 
 async fn readiness_checks_the_database(app: &TestApp) {
     let live = app.get("/health/live", None).await;
@@ -22,19 +21,7 @@ async fn readiness_checks_the_database(app: &TestApp) {
 async fn admin_state_counts_the_users(app: &TestApp) {
     app.signed_up("babbage").await;
 
-    let refused = app.get("/admin/state", None).await;
-    refused.assert_problem(StatusCode::UNAUTHORIZED);
-
-    let state = app
-        .send(
-            Request::get("/admin/state")
-                .header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
-                .body(Body::empty())
-                .expect("a request"),
-        )
-        .await;
-    assert_eq!(state.status, StatusCode::OK, "{state:?}");
-    assert_eq!(state.json["service"], "users");
+    let state = shop_testing::admin_state(&app.router(), ADMIN_TOKEN, "users").await;
     assert_eq!(state.json["state"]["users"], 1);
 }
 

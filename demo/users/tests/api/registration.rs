@@ -8,7 +8,7 @@ use shop_kit::bus::EventKind;
 use users::USER_EXISTS_PROBLEM;
 use users::model::UserCreated;
 
-use crate::common::{PATIENCE, TestApp};
+use crate::common::{PATIENCE, TestApp, TestService};
 
 async fn registering_answers_201_and_publishes_user_created_once(app: &TestApp) {
     let (subscription, mut events) = app.subscribe_user_created().await;

@@ -4,17 +4,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::Router;
 use axum::http::{Request, StatusCode};
 use notifications::App;
 use serde_json::{Value, json};
-use shop_kit::auth::TokenIssuer;
 use shop_kit::bus::{Event, EventKind, InProcessBus, InProcessConfig};
-use shop_kit::config::{Secret, ServiceConfig, ShopService};
-use shop_kit::storage::TestDatabase;
+use shop_kit::config::ShopService;
+pub use shop_testing::TestService;
+use shop_testing::{OnEachBackend, TestDatabase, Tokens, bodiless, test_config};
 use uuid::Uuid;
 
-pub use shop_testing::{Reply, send};
+pub use shop_testing::Reply;
+
+/// The admin token of the test services.
+pub const ADMIN_TOKEN: &str = "notifications-test-admin-token";
 
 /// The JWT secret of the test services.
 pub const JWT_SECRET: &str = "notifications-test-jwt-secret-of-32-bytes+";
@@ -26,36 +29,19 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 pub struct TestApp {
     pub app: App,
     pub bus: InProcessBus,
-    issuer: TokenIssuer,
+    tokens: Tokens,
     // Dropped after `app`, which holds its pool.
     _database: TestDatabase,
 }
 
-impl TestApp {
-    pub async fn sqlite() -> TestApp {
-        let database = TestDatabase::sqlite().expect("a SQLite test database");
-        TestApp::on(database).await
-    }
-
-    /// `None` when `SHOP_TEST_POSTGRES=skip`.
-    pub async fn postgres() -> Option<TestApp> {
-        let database = TestDatabase::postgres()
-            .await
-            .unwrap_or_else(|error| panic!("{error}"))?;
-        Some(TestApp::on(database).await)
-    }
-
+impl OnEachBackend for TestApp {
     async fn on(database: TestDatabase) -> TestApp {
-        let mut config = ServiceConfig::from_sources(
+        let config = test_config(
             ShopService::Notifications,
-            [
-                ("SHOP_ADMIN_TOKEN", "notifications-test-admin-token"),
-                ("SHOP_JWT_SECRET", JWT_SECRET),
-            ],
-            None,
-        )
-        .expect("test settings");
-        config.database = database.url().clone();
+            ADMIN_TOKEN,
+            Some(JWT_SECRET),
+            &database,
+        );
         let bus = InProcessBus::new(InProcessConfig {
             redelivery_delay: Duration::from_millis(10),
             ..InProcessConfig::default()
@@ -66,13 +52,21 @@ impl TestApp {
         TestApp {
             app,
             bus,
-            issuer: TokenIssuer::new(&Secret::new(JWT_SECRET)),
+            tokens: Tokens::new(JWT_SECRET),
             _database: database,
         }
     }
+}
 
+impl TestService for TestApp {
+    fn router(&self) -> Router {
+        self.app.router()
+    }
+}
+
+impl TestApp {
     pub fn token(&self, user_id: Uuid) -> String {
-        self.issuer.issue(user_id).expect("a token")
+        self.tokens.token(user_id)
     }
 
     pub async fn publish(&self, event: &Event) {
@@ -84,16 +78,12 @@ impl TestApp {
             .expect("published");
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
-        send(self.app.router(), request).await
-    }
-
     pub async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
-        self.send(request(Request::get(uri), token)).await
+        self.send(bodiless(Request::get(uri), token)).await
     }
 
     pub async fn post(&self, uri: &str, token: Option<&str>) -> Reply {
-        self.send(request(Request::post(uri), token)).await
+        self.send(bodiless(Request::post(uri), token)).await
     }
 
     /// The whole inbox of `user_id` (up to 100), as its JSON page.
@@ -153,10 +143,4 @@ pub fn event_for(kind: EventKind, user_id: Uuid) -> Event {
         }),
     };
     Event::new(kind, payload)
-}
-
-fn request(builder: axum::http::request::Builder, token: Option<&str>) -> Request<Body> {
-    shop_testing::bearer(builder, token)
-        .body(Body::empty())
-        .expect("a request")
 }

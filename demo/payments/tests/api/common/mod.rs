@@ -1,23 +1,21 @@
 //! Running the payments service against a throw-away database, and talking to it.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, header};
+use axum::http::Request;
 use payments::events::PaymentEvent;
 use payments::provider::ProviderSettings;
 use payments::{App, BuildOptions};
 use serde_json::Value;
-use shop_kit::auth::TokenIssuer;
-use shop_kit::bus::{Event, EventKind, HandlerError, Subscription};
-use shop_kit::config::{Secret, ServiceConfig, ShopService};
-use shop_kit::storage::TestDatabase;
+use shop_kit::bus::EventKind;
+use shop_kit::config::ShopService;
+use shop_testing::{EventLog, OnEachBackend, TestDatabase, Tokens, test_config};
 use sqlx::Row;
 use uuid::Uuid;
 
-pub use shop_testing::{Reply, get, json_post, send};
+pub use shop_testing::{Reply, TestService, bodiless, get, json_post, send};
 
 /// The admin token of the test services.
 pub const ADMIN_TOKEN: &str = "payments-test-admin-token";
@@ -31,48 +29,24 @@ pub const FAULT_SEED: u64 = 20_240_531;
 /// The provider timeout of the test services: short, so `paymentSlow` tests are quick.
 pub const PROVIDER_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// How long to wait for events that take milliseconds; only a hang reaches it.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// How long to keep listening after the expected events, to catch a duplicate.
-const SETTLE: Duration = Duration::from_millis(300);
-
 /// The service on its own database, and every payment event it publishes; the database
 /// goes when this drops.
 pub struct TestApp {
     pub app: App,
-    issuer: TokenIssuer,
-    events: Arc<Mutex<Vec<Event>>>,
-    _subscription: Subscription,
+    tokens: Tokens,
+    events: EventLog,
     // Dropped after `app`, which holds its pool.
     _database: TestDatabase,
 }
 
-impl TestApp {
-    pub async fn sqlite() -> TestApp {
-        let database = TestDatabase::sqlite().expect("a SQLite test database");
-        TestApp::on(database).await
-    }
-
-    /// `None` when `SHOP_TEST_POSTGRES=skip`.
-    pub async fn postgres() -> Option<TestApp> {
-        let database = TestDatabase::postgres()
-            .await
-            .unwrap_or_else(|error| panic!("{error}"))?;
-        Some(TestApp::on(database).await)
-    }
-
+impl OnEachBackend for TestApp {
     async fn on(database: TestDatabase) -> TestApp {
-        let mut config = ServiceConfig::from_sources(
+        let config = test_config(
             ShopService::Payments,
-            [
-                ("SHOP_ADMIN_TOKEN", ADMIN_TOKEN),
-                ("SHOP_JWT_SECRET", JWT_SECRET),
-            ],
-            None,
-        )
-        .expect("test settings");
-        config.database = database.url().clone();
+            ADMIN_TOKEN,
+            Some(JWT_SECRET),
+            &database,
+        );
         let options = BuildOptions {
             provider: ProviderSettings {
                 timeout: PROVIDER_TIMEOUT,
@@ -83,44 +57,30 @@ impl TestApp {
         let app = payments::build_with(&config, options)
             .await
             .expect("the service builds");
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let recorded = Arc::clone(&events);
-        let subscription = app
-            .bus()
-            .expect("payments keeps its bus")
-            .subscribe(
-                "payments-test",
-                &[EventKind::PaymentCompleted, EventKind::PaymentRefunded],
-                Arc::new(move |event: Event| {
-                    let recorded = Arc::clone(&recorded);
-                    async move {
-                        recorded.lock().map_err(HandlerError::new)?.push(event);
-                        Ok(())
-                    }
-                }),
-            )
-            .await
-            .expect("the test consumer subscribes");
+        let events = EventLog::subscribe(
+            app.bus().expect("payments keeps its bus").as_ref(),
+            "payments-test",
+            &[EventKind::PaymentCompleted, EventKind::PaymentRefunded],
+        )
+        .await;
         TestApp {
             app,
-            issuer: TokenIssuer::new(&Secret::new(JWT_SECRET)),
+            tokens: Tokens::new(JWT_SECRET),
             events,
-            _subscription: subscription,
             _database: database,
         }
     }
+}
 
-    pub fn router(&self) -> Router {
+impl TestService for TestApp {
+    fn router(&self) -> Router {
         self.app.router()
     }
+}
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
-        send(self.router(), request).await
-    }
-
+impl TestApp {
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).expect("a request"))
-            .await
+        self.send(get(uri, None)).await
     }
 
     pub async fn charge(&self, order: Uuid, user: Uuid, amount: i64) -> Reply {
@@ -138,7 +98,7 @@ impl TestApp {
 
     /// A token of `user`.
     pub fn token(&self, user: Uuid) -> String {
-        self.issuer.issue(user).expect("a token")
+        self.tokens.token(user)
     }
 
     /// `GET /payments?order_id=` as `user`.
@@ -150,26 +110,12 @@ impl TestApp {
     /// Waits until `count` events of `kind` were published, listens a little longer for
     /// duplicates, and returns their payloads.
     pub async fn published(&self, kind: EventKind, count: usize) -> Vec<PaymentEvent> {
-        let of_kind = || -> Vec<PaymentEvent> {
-            self.events
-                .lock()
-                .expect("the event log")
-                .iter()
-                .filter(|event| event.kind == kind)
-                .map(|event| event.payload_as().expect("a payment event payload"))
-                .collect()
-        };
-        tokio::time::timeout(PATIENCE, async {
-            while of_kind().len() < count {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{count} {kind} events in time, got {}", of_kind().len()));
-        tokio::time::sleep(SETTLE).await;
-        let events = of_kind();
-        assert_eq!(events.len(), count, "{kind}: {events:?}");
-        events
+        self.events
+            .published(kind, count)
+            .await
+            .iter()
+            .map(|event| event.payload_as().expect("a payment event payload"))
+            .collect()
     }
 
     /// The outbox rows of `kind`, read directly.
@@ -232,14 +178,12 @@ pub fn charge_request(order: Uuid, user: Uuid, amount: i64) -> Request<Body> {
 }
 
 pub fn refund_request(order: Uuid) -> Request<Body> {
-    Request::post(format!("/payments/{order}/refund"))
-        .body(Body::empty())
-        .expect("a request")
+    bodiless(Request::post(format!("/payments/{order}/refund")), None)
 }
 
 /// A request with the admin token.
 pub fn admin(request: axum::http::request::Builder) -> axum::http::request::Builder {
-    request.header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
+    shop_testing::bearer(request, Some(ADMIN_TOKEN))
 }
 
 /// The payments-specific reading of a [`Reply`].

@@ -4,11 +4,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use products::App;
-use shop_kit::config::{ServiceConfig, ShopService};
-use shop_kit::storage::TestDatabase;
+use shop_kit::config::ShopService;
+pub use shop_testing::TestService;
+use shop_testing::{OnEachBackend, TestDatabase, test_config};
 use uuid::Uuid;
 
-pub use shop_testing::{Reply, json_post, send};
+pub use shop_testing::{Reply, bodiless, json_post, send};
 
 /// The admin token of the test services.
 pub const ADMIN_TOKEN: &str = "products-test-admin-token";
@@ -20,46 +21,26 @@ pub struct TestApp {
     _database: TestDatabase,
 }
 
-impl TestApp {
-    pub async fn sqlite() -> TestApp {
-        let database = TestDatabase::sqlite().expect("a SQLite test database");
-        TestApp::on(database).await
-    }
-
-    /// `None` when `SHOP_TEST_POSTGRES=skip`.
-    pub async fn postgres() -> Option<TestApp> {
-        let database = TestDatabase::postgres()
-            .await
-            .unwrap_or_else(|error| panic!("{error}"))?;
-        Some(TestApp::on(database).await)
-    }
-
+impl OnEachBackend for TestApp {
     async fn on(database: TestDatabase) -> TestApp {
-        let mut config = ServiceConfig::from_sources(
-            ShopService::Products,
-            [("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)],
-            None,
-        )
-        .expect("test settings");
-        config.database = database.url().clone();
+        let config = test_config(ShopService::Products, ADMIN_TOKEN, None, &database);
         let app = products::build(&config).await.expect("the service builds");
         TestApp {
             app,
             _database: database,
         }
     }
+}
 
-    pub fn router(&self) -> Router {
+impl TestService for TestApp {
+    fn router(&self) -> Router {
         self.app.router()
     }
+}
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
-        send(self.router(), request).await
-    }
-
+impl TestApp {
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).expect("a request"))
-            .await
+        self.send(shop_testing::get(uri, None)).await
     }
 
     pub async fn reserve(&self, product: Uuid, order: Uuid, quantity: i64) -> Reply {
@@ -67,11 +48,10 @@ impl TestApp {
     }
 
     pub async fn release(&self, product: Uuid, order: Uuid) -> Reply {
-        self.send(
-            Request::delete(format!("/products/{product}/reservations/{order}"))
-                .body(Body::empty())
-                .expect("a request"),
-        )
+        self.send(bodiless(
+            Request::delete(format!("/products/{product}/reservations/{order}")),
+            None,
+        ))
         .await
     }
 

@@ -5,9 +5,9 @@ use axum::body::Body;
 use axum::http::{Request, header};
 use reviews::App;
 use serde_json::json;
-use shop_kit::auth::TokenIssuer;
-use shop_kit::config::{Secret, ServiceConfig, ShopService};
-use shop_kit::storage::TestDatabase;
+use shop_kit::config::ShopService;
+pub use shop_testing::TestService;
+use shop_testing::{OnEachBackend, TestDatabase, Tokens, test_config};
 use uuid::Uuid;
 
 pub use shop_testing::{Reply, send};
@@ -21,60 +21,42 @@ pub const JWT_SECRET: &str = "reviews-test-jwt-secret-of-at-least-32-bytes";
 /// The service on its own database; the database goes when this drops.
 pub struct TestApp {
     pub app: App,
-    issuer: TokenIssuer,
+    tokens: Tokens,
     // Dropped after `app`, which holds its pool.
     _database: TestDatabase,
 }
 
-impl TestApp {
-    pub async fn sqlite() -> TestApp {
-        let database = TestDatabase::sqlite().expect("a SQLite test database");
-        TestApp::on(database).await
-    }
-
-    /// `None` when `SHOP_TEST_POSTGRES=skip`.
-    pub async fn postgres() -> Option<TestApp> {
-        let database = TestDatabase::postgres()
-            .await
-            .unwrap_or_else(|error| panic!("{error}"))?;
-        Some(TestApp::on(database).await)
-    }
-
+impl OnEachBackend for TestApp {
     async fn on(database: TestDatabase) -> TestApp {
-        let mut config = ServiceConfig::from_sources(
+        let config = test_config(
             ShopService::Reviews,
-            [
-                ("SHOP_ADMIN_TOKEN", ADMIN_TOKEN),
-                ("SHOP_JWT_SECRET", JWT_SECRET),
-            ],
-            None,
-        )
-        .expect("test settings");
-        config.database = database.url().clone();
+            ADMIN_TOKEN,
+            Some(JWT_SECRET),
+            &database,
+        );
         let app = reviews::build(&config).await.expect("the service builds");
         TestApp {
             app,
-            issuer: TokenIssuer::new(&Secret::new(JWT_SECRET)),
+            tokens: Tokens::new(JWT_SECRET),
             _database: database,
         }
     }
+}
 
-    pub fn router(&self) -> Router {
+impl TestService for TestApp {
+    fn router(&self) -> Router {
         self.app.router()
     }
+}
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
-        send(self.router(), request).await
-    }
-
+impl TestApp {
     pub async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
         self.send(shop_testing::get(uri, token)).await
     }
 
     /// A valid token for a new user: `(user id, token)`.
     pub fn user(&self) -> (Uuid, String) {
-        let id = Uuid::now_v7();
-        (id, self.issuer.issue(id).expect("a token"))
+        self.tokens.user()
     }
 
     /// `POST /products/{product}/reviews` with `body` and `token`.

@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 use shop_kit::bus::{Event, EventKind, HandlerError, Subscription};
-use shop_kit::config::{Secret, ServiceConfig, ShopService};
-use shop_kit::storage::TestDatabase;
+use shop_kit::config::{Secret, ShopService};
+pub use shop_testing::TestService;
+use shop_testing::{OnEachBackend, TestDatabase, test_config};
 use tokio::sync::mpsc;
 use users::App;
 use uuid::Uuid;
@@ -36,46 +36,24 @@ pub struct TestApp {
     _database: TestDatabase,
 }
 
-impl TestApp {
-    pub async fn sqlite() -> TestApp {
-        let database = TestDatabase::sqlite().expect("a SQLite test database");
-        TestApp::on(database).await
-    }
-
-    /// `None` when `SHOP_TEST_POSTGRES=skip`.
-    pub async fn postgres() -> Option<TestApp> {
-        let database = TestDatabase::postgres()
-            .await
-            .unwrap_or_else(|error| panic!("{error}"))?;
-        Some(TestApp::on(database).await)
-    }
-
+impl OnEachBackend for TestApp {
     async fn on(database: TestDatabase) -> TestApp {
-        let mut config = ServiceConfig::from_sources(
-            ShopService::Users,
-            [
-                ("SHOP_ADMIN_TOKEN", ADMIN_TOKEN),
-                ("SHOP_JWT_SECRET", JWT_SECRET),
-            ],
-            None,
-        )
-        .expect("test settings");
-        config.database = database.url().clone();
+        let config = test_config(ShopService::Users, ADMIN_TOKEN, Some(JWT_SECRET), &database);
         let app = users::build(&config).await.expect("the service builds");
         TestApp {
             app,
             _database: database,
         }
     }
+}
 
-    pub fn router(&self) -> Router {
+impl TestService for TestApp {
+    fn router(&self) -> Router {
         self.app.router()
     }
+}
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
-        send(self.router(), request).await
-    }
-
+impl TestApp {
     pub async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
         self.send(shop_testing::get(uri, token)).await
     }

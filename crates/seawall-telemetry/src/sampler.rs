@@ -29,6 +29,13 @@ pub enum SamplerConfig {
 }
 
 impl SamplerConfig {
+    /// Whether the sampler drops the span of a request whose caller did not sample its
+    /// trace: the parent-based samplers follow the caller, `always_off` drops everything;
+    /// `always_on` and `traceidratio` may record it.
+    pub fn drops_unsampled_children(self) -> bool {
+        !matches!(self, Self::AlwaysOn | Self::TraceIdRatio(_))
+    }
+
     /// Parses a sampler name and its argument. The ratio samplers take a number in `[0, 1]`
     /// and default to `1.0` when `arg` is `None`; the others ignore `arg`.
     pub fn parse(name: &str, arg: Option<&str>) -> Result<Self, ConfigError> {
@@ -76,6 +83,20 @@ impl SamplerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_samplers_that_ignore_the_caller_may_record_its_unsampled_requests() {
+        for (sampler, drops) in [
+            (SamplerConfig::AlwaysOn, false),
+            (SamplerConfig::TraceIdRatio(0.5), false),
+            (SamplerConfig::AlwaysOff, true),
+            (SamplerConfig::ParentBasedAlwaysOn, true),
+            (SamplerConfig::ParentBasedAlwaysOff, true),
+            (SamplerConfig::ParentBasedTraceIdRatio(0.5), true),
+        ] {
+            assert_eq!(sampler.drops_unsampled_children(), drops, "{sampler:?}");
+        }
+    }
 
     #[test]
     fn every_standard_sampler_name_parses() {

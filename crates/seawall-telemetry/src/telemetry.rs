@@ -48,6 +48,11 @@ pub fn init(config: TelemetryConfig) -> Result<Telemetry, TelemetryError> {
         .map_err(|_| TelemetryError::SubscriberAlreadySet)?;
     install_global_propagator();
     opentelemetry::global::set_tracer_provider(pipeline.tracer_provider().clone());
+    // seawall's server trace layers skip the spans of unsampled callers only where the
+    // sampler would drop them anyway.
+    seawall::trace::set_sampler_drops_unsampled_children(
+        config.sampler().drops_unsampled_children(),
+    );
 
     let pipeline = Arc::new(pipeline);
     *installed = Arc::downgrade(&pipeline);

@@ -45,8 +45,10 @@ impl HttpTraceLayer {
     /// OpenTelemetry context instead, so client spans below it stay in the caller's trace,
     /// unsampled, and send on its `traceparent` (sampled flag clear) and baggage. What is
     /// lost is the `tracing` span itself: events logged while serving such a request are
-    /// not inside an `HTTP request` span. Turn this off when the sampler does not follow
-    /// the parent (`OTEL_TRACES_SAMPLER=always_on`) or when logs need the span.
+    /// not inside an `HTTP request` span. Turn this off when logs need the span. A sampler
+    /// that does not follow the parent (`OTEL_TRACES_SAMPLER=always_on`) turns it off for
+    /// every layer through [`set_sampler_drops_unsampled_children`](super::set_sampler_drops_unsampled_children),
+    /// which `seawall-telemetry` calls.
     pub fn skip_unsampled(mut self, skip: bool) -> Self {
         self.skip_unsampled = skip && self.side == Side::Server;
         self

@@ -23,7 +23,9 @@
 //! request in the caller's context instead: with a parent-based sampler (the OpenTelemetry
 //! default) that span would be dropped anyway, after costing microseconds to make. Spans
 //! below it and [`inject_context`] still send the caller's `traceparent` on, unsampled. See
-//! [`HttpTraceLayer::skip_unsampled`] for what that leaves out and how to turn it off.
+//! [`HttpTraceLayer::skip_unsampled`] for what that leaves out and how to turn it off, and
+//! [`set_sampler_drops_unsampled_children`] for samplers that do not follow the caller
+//! (`seawall-telemetry` sets it from `OTEL_TRACES_SAMPLER`).
 //! For such a request the layer parses the `traceparent` itself (in one pass, without
 //! allocating, with the W3C rules) instead of asking the propagator, when the installed
 //! propagator reads `traceparent` and the request carries none of the other fields it reads
@@ -48,6 +50,7 @@
 mod future;
 mod layer;
 mod propagation;
+mod sampling;
 mod service;
 mod span;
 mod traceparent;
@@ -58,4 +61,5 @@ pub use layer::HttpTraceLayer;
 pub use propagation::{
     HeaderExtractor, HeaderInjector, extract_context, inject_context, inject_span_context,
 };
+pub use sampling::set_sampler_drops_unsampled_children;
 pub use service::HttpTrace;

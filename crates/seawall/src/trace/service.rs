@@ -2,6 +2,7 @@ use super::{
     future::ResponseFuture,
     layer::{HttpTraceLayer, Side},
     propagation::{HeaderExtractor, HeaderInjector, extract_context, inject_span_context},
+    sampling::sampler_drops_unsampled_children,
     span::request_span,
     unsampled::unsampled_parent,
 };
@@ -50,7 +51,7 @@ where
             return ResponseFuture::untraced(self.inner.call(req));
         }
         let mut parent = None;
-        if self.config.skip_unsampled {
+        if self.config.skip_unsampled && sampler_drops_unsampled_children() {
             match unsampled_parent(req.headers()) {
                 Ok(parent) => {
                     let future = {

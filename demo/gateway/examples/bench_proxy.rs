@@ -5,7 +5,8 @@
 //! - `bench_proxy bare <addr> <upstream addr>`: a bare hyper-util reverse proxy, the floor;
 //! - `bench_proxy gateway <addr> <upstream addr>`: the gateway with its full stack (JWT auth
 //!   required, a rate limit with a high ceiling, routing, deadline, retry, breaker, metrics,
-//!   trace); prints a token to use on stdout.
+//!   trace); prints a token to use on stdout. `BENCH_ROUTE` replaces the route's policy
+//!   lines ([`FULL_STACK_ROUTE`]), to measure a feature by its absence.
 //!
 //! All three run on mimalloc, as the `shop` binary does, so the proxies compare on equal
 //! terms.
@@ -25,6 +26,12 @@ use hyper_util::rt::TokioExecutor;
 use shop_kit::auth::TokenIssuer;
 use shop_kit::config::{Secret, ServiceConfig, ShopService};
 use tokio::net::TcpListener;
+
+/// The benchmarked route's policy lines: the full stack. `BENCH_ROUTE` replaces them, to
+/// measure what one feature costs (e.g. `auth = "none"` plus the rate limit line, or the
+/// two lines plus `resilience = "off"`).
+const FULL_STACK_ROUTE: &str = r#"auth = "required"
+rate_limit = { per_client_per_second = 10000000, per_user_per_second = 10000000 }"#;
 
 const SECRET: &str = "a-benchmark-jwt-secret-of-at-least-32-bytes";
 
@@ -69,10 +76,10 @@ instances = ["http://{}"]
 [[routes]]
 prefix = "/api/things"
 upstream = "things"
-auth = "required"
-rate_limit = {{ per_client_per_second = 10000000, per_user_per_second = 10000000 }}
+{}
 "#,
-                arg(2)?
+                arg(2)?,
+                std::env::var("BENCH_ROUTE").unwrap_or_else(|_| FULL_STACK_ROUTE.to_owned())
             );
             let routes = GatewayConfig::from_toml(&toml)?;
             let config = ServiceConfig::from_sources(

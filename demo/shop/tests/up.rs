@@ -58,6 +58,34 @@ fn test_settings(data_dir: &TempDir) -> UpSettings {
     on_free_ports(UpSettings::from_env::<&str, &str>(data_dir.0.clone(), []).expect("settings"))
 }
 
+/// Registers the user `{name}_tester` through the users API at `address` under `prefix`
+/// (`""` on the service itself, `"/api"` through the gateway), logs in, and returns the
+/// user and the token.
+async fn register_and_log_in(address: SocketAddr, prefix: &str, name: &str) -> (Value, String) {
+    let email = format!("{name}@example.com");
+    let password = "a long enough password";
+    let (status, user) = request(
+        address,
+        "POST",
+        &format!("{prefix}/users"),
+        None,
+        Some(json!({"username": format!("{name}_tester"), "email": email, "password": password})),
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    let (status, login) = request(
+        address,
+        "POST",
+        &format!("{prefix}/auth/login"),
+        None,
+        Some(json!({"email": email, "password": password})),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().expect("a token").to_owned();
+    (user, token)
+}
+
 /// One HTTP/1.1 request with `Connection: close`; the status and the JSON body (`Null` if
 /// empty or not JSON).
 async fn request(
@@ -174,25 +202,8 @@ async fn up_runs_every_service_together_and_stops_cleanly() {
     }
 
     let users = address_of(&services, Service::Users);
-    let (status, user) = request(
-        users,
-        "POST",
-        "/users",
-        None,
-        Some(json!({"username": "up_tester", "email": "up@example.com", "password": "a long enough password"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{user}");
-    let (status, login) = request(
-        users,
-        "POST",
-        "/auth/login",
-        None,
-        Some(json!({"email": "up@example.com", "password": "a long enough password"})),
-    )
-    .await;
-    assert_eq!(status, 200, "{login}");
-    let token = login["token"].as_str().expect("a token");
+    let (user, token) = register_and_log_in(users, "", "up").await;
+    let token = token.as_str();
 
     let product_id = "0190c1f4-7a5e-7000-8000-000000000001";
     let (status, review) = request(
@@ -268,25 +279,8 @@ async fn the_journey_goes_through_the_gateway() {
         eventually(address, "/health/ready", None, |status, _| status == 200).await;
     }
 
-    let (status, user) = request(
-        gateway,
-        "POST",
-        "/api/users",
-        None,
-        Some(json!({"username": "gw_tester", "email": "gw@example.com", "password": "a long enough password"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{user}");
-    let (status, login) = request(
-        gateway,
-        "POST",
-        "/api/auth/login",
-        None,
-        Some(json!({"email": "gw@example.com", "password": "a long enough password"})),
-    )
-    .await;
-    assert_eq!(status, 200, "{login}");
-    let token = login["token"].as_str().expect("a token");
+    let (_user, token) = register_and_log_in(gateway, "/api", "gw").await;
+    let token = token.as_str();
 
     let (status, products) = request(gateway, "GET", "/api/products", None, None).await;
     assert_eq!(status, 200, "{products}");

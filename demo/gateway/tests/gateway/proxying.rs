@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::support::client::{get, send};
 use crate::support::stub::Stub;
-use crate::support::{ADMIN_TOKEN, config, start_gateway, token};
+use crate::support::{ADMIN_TOKEN, RunningGateway, config, start_gateway, token};
 
 const ROUTES: &str = r#"
 [[routes]]
@@ -29,6 +29,15 @@ prefix = "/api/limited"
 upstream = "things"
 rate_limit = { per_client_per_second = 1, per_client_burst = 2 }
 "#;
+
+/// A gateway with [`ROUTES`] whose upstreams `things` and `parts` are both `stub`.
+async fn in_front_of(stub: &Stub) -> RunningGateway {
+    start_gateway(&config(
+        &[("things", vec![stub.url()]), ("parts", vec![stub.url()])],
+        ROUTES,
+    ))
+    .await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routes_by_the_most_specific_prefix_and_rewrites_the_path() {
@@ -87,14 +96,7 @@ async fn routes_by_the_most_specific_prefix_and_rewrites_the_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_or_bad_token_is_refused_with_a_problem() {
     let things = Stub::start("things").await;
-    let gateway = start_gateway(&config(
-        &[
-            ("things", vec![things.url()]),
-            ("parts", vec![things.url()]),
-        ],
-        ROUTES,
-    ))
-    .await;
+    let gateway = in_front_of(&things).await;
     let url = gateway.url("/api/things/1/parts");
 
     let missing = get(&url, &[]).await;
@@ -150,14 +152,7 @@ async fn a_missing_or_bad_token_is_refused_with_a_problem() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_headers_from_outside_are_stripped_unless_admin() {
     let things = Stub::start("things").await;
-    let gateway = start_gateway(&config(
-        &[
-            ("things", vec![things.url()]),
-            ("parts", vec![things.url()]),
-        ],
-        ROUTES,
-    ))
-    .await;
+    let gateway = in_front_of(&things).await;
     let forged = [
         ("x-shop-user-id", "00000000-0000-0000-0000-000000000001"),
         ("x-seawall-fault", r#"{"kind":"abort","value":500}"#),
@@ -192,14 +187,7 @@ async fn internal_headers_from_outside_are_stripped_unless_admin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_failures_become_502_504_and_503_problems() {
     let mut things = Stub::start("things").await;
-    let gateway = start_gateway(&config(
-        &[
-            ("things", vec![things.url()]),
-            ("parts", vec![things.url()]),
-        ],
-        ROUTES,
-    ))
-    .await;
+    let gateway = in_front_of(&things).await;
 
     things.behaviour.delay_ms.store(1000, Ordering::SeqCst);
     let slow = get(&gateway.url("/api/slow"), &[]).await;
@@ -238,14 +226,7 @@ async fn upstream_failures_become_502_504_and_503_problems() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_past_its_limit_gets_429_with_retry_after() {
     let things = Stub::start("things").await;
-    let gateway = start_gateway(&config(
-        &[
-            ("things", vec![things.url()]),
-            ("parts", vec![things.url()]),
-        ],
-        ROUTES,
-    ))
-    .await;
+    let gateway = in_front_of(&things).await;
     let first = get(&gateway.url("/api/limited"), &[]).await;
     assert_eq!(first.status, 200);
     assert_eq!(first.header("ratelimit-limit"), Some("2"));

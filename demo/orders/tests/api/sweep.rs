@@ -7,7 +7,9 @@ use orders::saga::{SagaSettings, sweep};
 use shop_kit::bus::EventKind;
 use uuid::Uuid;
 
-use crate::common::{Shop, eventually, lantern, reserve, write_interrupted, write_interrupted_at};
+use crate::common::{
+    Orders, Shop, eventually, lantern, reserve, write_interrupted, write_interrupted_at,
+};
 
 /// A sweep every 100 ms of orders quiet for one second.
 fn quick_sweep() -> SagaSettings {
@@ -18,8 +20,10 @@ fn quick_sweep() -> SagaSettings {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_saga_stuck_while_the_service_runs_is_compensated_by_the_sweep() {
+/// A shop whose orders service sweeps quickly, and an order of a new user left stuck (as a
+/// crash would leave it, `charged` or not) after the start-up recovery, so that only the
+/// sweep can find it. Returns the shop, the orders service, the user and the order id.
+async fn stuck_after_recovery(charged: bool) -> (Shop, Orders, Uuid, String) {
     let shop = Shop::start().await;
     let orders = shop.orders_with(None, quick_sweep()).await;
     eventually("the start-up recovery ends", || async {
@@ -29,10 +33,13 @@ async fn a_saga_stuck_while_the_service_runs_is_compensated_by_the_sweep() {
     let order = Uuid::new_v4();
     let user = Uuid::new_v4();
     reserve(&shop, order).await;
-    // After the recovery: only the sweep can find it.
-    write_interrupted(orders.app.storage(), order, user, false).await;
+    write_interrupted(orders.app.storage(), order, user, charged).await;
+    (shop, orders, user, order.to_string())
+}
 
-    let id = order.to_string();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saga_stuck_while_the_service_runs_is_compensated_by_the_sweep() {
+    let (shop, orders, user, id) = stuck_after_recovery(false).await;
     eventually("the sweep cancels the order", || async {
         orders.get(user, &id).await.json["status"] == "cancelled"
     })
@@ -47,18 +54,7 @@ async fn a_saga_stuck_while_the_service_runs_is_compensated_by_the_sweep() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_saga_that_charged_is_confirmed_by_the_sweep() {
-    let shop = Shop::start().await;
-    let orders = shop.orders_with(None, quick_sweep()).await;
-    eventually("the start-up recovery ends", || async {
-        orders.app.recovery_finished()
-    })
-    .await;
-    let order = Uuid::new_v4();
-    let user = Uuid::new_v4();
-    reserve(&shop, order).await;
-    write_interrupted(orders.app.storage(), order, user, true).await;
-
-    let id = order.to_string();
+    let (shop, orders, user, id) = stuck_after_recovery(true).await;
     eventually("the sweep completes the order", || async {
         orders.get(user, &id).await.json["status"] == "completed"
     })

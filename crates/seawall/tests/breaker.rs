@@ -170,6 +170,31 @@ async fn time_window_forgets_failures_older_than_the_window() {
     assert_eq!(breaker.handle.stats().calls, 4);
 }
 
+/// Once the window holds the minimum number of calls, successes are handed to it in
+/// batches; a batch belongs to the time its calls were made in and leaves the window with
+/// it, instead of diluting the failures that come after.
+#[tokio::test(start_paused = true)]
+async fn successes_older_than_a_time_window_do_not_dilute_later_failures() {
+    let breaker = fixture(
+        builder()
+            .time_window(Duration::from_secs(10))
+            .time_window_buckets(10)
+            .minimum_calls(5)
+            .failure_rate_threshold(0.5),
+    );
+    breaker.call_times(200, 20).await;
+    advance(Duration::from_millis(10_500)).await;
+    breaker.call_times(500, 4).await;
+    assert_eq!(
+        breaker.handle.state(),
+        State::Closed,
+        "4 calls: under the minimum"
+    );
+    // Had the 20 old successes counted now, 5 failures of 25 calls would not open it.
+    breaker.call(500).await;
+    assert_eq!(breaker.handle.state(), State::Open);
+}
+
 #[tokio::test]
 async fn minimum_calls_are_respected() {
     let breaker = fixture(
@@ -446,6 +471,16 @@ async fn reset_brings_an_open_breaker_back_to_closed_with_an_empty_window() {
     assert_eq!(breaker.call(200).await.status(), StatusCode::OK);
 }
 
+#[tokio::test]
+async fn reset_forgets_successes_not_yet_handed_to_the_window() {
+    let breaker = fixture(builder().count_window(10).minimum_calls(5));
+    breaker.call_times(200, 30).await;
+    breaker.handle.reset();
+    assert_eq!(breaker.handle.stats().calls, 0);
+    breaker.call(200).await;
+    assert_eq!(breaker.handle.stats().calls, 1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn shadow_mode_counts_would_be_rejections_but_lets_calls_through() {
     let breaker = fixture(one_failure_opens().shadow(true));
@@ -523,13 +558,21 @@ async fn clones_of_the_layer_and_its_services_share_one_breaker() {
 fn many_threads_recording_at_once_lose_no_counts() {
     const THREADS: usize = 8;
     const CALLS_PER_THREAD: usize = 5_000;
-    let windows = [
-        builder().count_window(100_000),
-        builder().time_window(Duration::from_secs(3_600)),
-    ];
-    for window in windows {
-        // Never opens: fewer calls than the minimum.
-        let breaker = fixture(window.minimum_calls(1_000_000));
+    let windows = || {
+        [
+            builder().count_window(100_000),
+            builder().time_window(Duration::from_secs(3_600)),
+        ]
+    };
+    // With a minimum out of reach every result is recorded at once; with a small one most
+    // successes are deferred per lane and handed over in batches. A threshold of 100 % is
+    // never reached: no thread fails twice in a row.
+    let configurations = windows()
+        .map(|window| window.minimum_calls(1_000_000))
+        .into_iter()
+        .chain(windows().map(|window| window.minimum_calls(10).failure_rate_threshold(1.0)));
+    for configuration in configurations {
+        let breaker = fixture(configuration);
         std::thread::scope(|scope| {
             for thread in 0..THREADS {
                 let service = breaker.service.clone();

@@ -2,6 +2,7 @@
 
 use super::{
     config::Config,
+    deferred::{Deferred, Tag},
     half_open::{ProbeTally, Verdict},
     permit::{Permit, PermitKind},
     state::{State, StateWord},
@@ -51,9 +52,10 @@ struct Bookkeeping {
 
 /// A circuit breaker.
 ///
-/// The hot path reads one state word; a closed breaker records into its window with two
-/// or three atomic operations, without a lock or an allocation. Transitions are rare and
-/// take the `transitions` lock, which also serialises them.
+/// The hot path reads one state word; a closed breaker records a fast success in its
+/// lane's own word once the window is full enough (see `deferred`), and anything else into
+/// its window with two or three atomic operations, without a lock or an allocation.
+/// Transitions are rare and take the `transitions` lock, which also serialises them.
 #[derive(Debug)]
 pub(crate) struct Circuit {
     config: Arc<Config>,
@@ -61,6 +63,7 @@ pub(crate) struct Circuit {
     word: AtomicU64,
     probes: ProbeTally,
     window: Window,
+    deferred: Deferred,
     base: Instant,
     /// When the current open period ends, in nanoseconds since `base`. Written before the
     /// state word that publishes it.
@@ -85,7 +88,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Circuit {
-    pub(crate) fn new(config: Arc<Config>, key: Option<Arc<str>>) -> Self {
+    /// A closed breaker whose calls come through `lanes` lanes.
+    pub(crate) fn new(config: Arc<Config>, key: Option<Arc<str>>, lanes: usize) -> Self {
         let name = key.as_deref().map_or_else(
             || config.name.clone(),
             |key| SharedString::from(key.to_owned()),
@@ -93,6 +97,7 @@ impl Circuit {
         Circuit {
             telemetry: BreakerTelemetry::new(config.service_name.clone(), name),
             window: Window::new(config.window),
+            deferred: Deferred::new(lanes),
             config,
             key,
             word: AtomicU64::new(StateWord::new(State::Closed, 0, 0).bits()),
@@ -118,17 +123,16 @@ impl Circuit {
         StateWord::from_bits(self.word.load(Acquire))
     }
 
-    /// Decides whether a call may go ahead.
-    pub(crate) fn admit(self: Arc<Self>) -> Admission {
+    /// Decides whether a call may go ahead: the generation and kind of its permit, or the
+    /// rejection to answer with.
+    pub(crate) fn admit(&self) -> Result<(u32, PermitKind), Rejection> {
         let (refused_in, retry_after) = loop {
             let word = self.load();
             match word.state() {
                 State::Closed | State::ForcedClosed => {
-                    return self.admitted(word.generation(), PermitKind::Window);
+                    return Ok((word.generation(), PermitKind::Window));
                 }
-                State::Disabled => {
-                    return self.admitted(word.generation(), PermitKind::Unrecorded);
-                }
+                State::Disabled => return Ok((word.generation(), PermitKind::Unrecorded)),
                 State::ForcedOpen => break (word, self.config.open_duration),
                 State::Open => match self.open_remaining(Instant::now()) {
                     Some(remaining) => break (word, remaining),
@@ -143,7 +147,7 @@ impl Circuit {
                     match taken {
                         Ok(bits) => {
                             let generation = StateWord::from_bits(bits).generation();
-                            return self.admitted(generation, PermitKind::Probe);
+                            return Ok((generation, PermitKind::Probe));
                         }
                         // Every probe is out: come back once they have decided.
                         Err(bits) if StateWord::from_bits(bits).state() == State::HalfOpen => {
@@ -167,7 +171,7 @@ impl Circuit {
                 seawall.breaker.key = self.key(),
                 "shadow mode: call would have been rejected"
             );
-            return self.admitted(refused_in.generation(), PermitKind::Unrecorded);
+            return Ok((refused_in.generation(), PermitKind::Unrecorded));
         }
         self.telemetry.call(CallOutcome::Rejected);
         mark_span("seawall.breaker.rejected", state);
@@ -179,12 +183,7 @@ impl Circuit {
             seawall.retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
             "circuit open: call rejected"
         );
-        Admission::Rejected(Rejection::CircuitOpen { retry_after })
-    }
-
-    fn admitted(self: Arc<Self>, generation: u32, kind: PermitKind) -> Admission {
-        let timed = kind != PermitKind::Unrecorded && self.config.times_calls();
-        Admission::Admitted(Permit::new(self, generation, kind, timed))
+        Err(Rejection::CircuitOpen { retry_after })
     }
 
     /// The time left in the current open period, if any.
@@ -197,18 +196,36 @@ impl Circuit {
         self.base + Duration::from_nanos(self.open_until.load(Relaxed))
     }
 
-    /// Records the result of a call admitted while the window was recording, and opens
-    /// the breaker if the window now says so. A result from before the last transition
-    /// is dropped: it belongs to a window that was since cleared.
-    pub(crate) fn record(&self, generation: u32, sample: Sample) {
+    /// Records the result of a call admitted through lane `lane` while the window was
+    /// recording, and opens the breaker if the window now says so. A result from before the
+    /// last transition is dropped: it belongs to a window that was since cleared.
+    pub(crate) fn record(&self, lane: usize, generation: u32, sample: Sample) {
         let word = self.load();
         if word.generation() != generation {
             return;
         }
-        let stats = self.window.record(sample);
+        let tag = Tag {
+            generation,
+            epoch: self.window.epoch(),
+        };
+        if sample.is_fast_success()
+            && self.config.may_defer_success(self.window.stats(tag.epoch))
+            && self.deferred.defer(lane, tag)
+        {
+            return;
+        }
+        self.hand_over_deferred(tag);
+        let stats = self.window.record(sample, 1, tag.epoch);
         if word.state() == State::Closed && self.config.trips(stats) {
             self.transition_from(generation, State::Open);
         }
+    }
+
+    /// Records every lane's deferred successes of generation `tag.generation`.
+    fn hand_over_deferred(&self, tag: Tag) {
+        self.deferred.drain(tag, |count, epoch| {
+            self.window.record(Sample::FAST_SUCCESS, count, epoch);
+        });
     }
 
     /// Counts the result of a half-open probe, and closes or reopens when it decides.
@@ -264,7 +281,12 @@ impl Circuit {
     }
 
     pub(crate) fn stats(&self) -> WindowStats {
-        self.window.stats()
+        let tag = Tag {
+            generation: self.load().generation(),
+            epoch: self.window.epoch(),
+        };
+        self.hand_over_deferred(tag);
+        self.window.stats(tag.epoch)
     }
 
     pub(crate) fn shadow_rejections(&self) -> u64 {
@@ -297,6 +319,12 @@ impl Circuit {
         self.transition(None, to);
     }
 
+    /// Forgets every recorded and deferred result.
+    fn clear_window(&self) {
+        self.deferred.discard();
+        self.window.clear();
+    }
+
     /// An automatic transition, made only if nothing changed since generation `from`.
     fn transition_from(&self, from: u32, to: State) {
         self.transition(Some(from), to);
@@ -311,7 +339,7 @@ impl Circuit {
         let from = current.state();
         if to == State::Closed {
             bookkeeping.consecutive_opens = 0;
-            self.window.clear();
+            self.clear_window();
         }
         if from == to {
             return;
@@ -332,7 +360,7 @@ impl Circuit {
                 self.probes.reset(generation);
                 permits = self.config.half_open_probes;
             }
-            State::ForcedClosed => self.window.clear(),
+            State::ForcedClosed => self.clear_window(),
             State::Closed | State::ForcedOpen | State::Disabled => {}
         }
         self.word

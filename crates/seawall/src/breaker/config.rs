@@ -203,6 +203,13 @@ impl Config {
                     .is_some_and(|slow| slow.rate.reached_by(stats.slow, stats.calls)))
     }
 
+    /// Whether a fast success may be recorded later than it happened: true when the window
+    /// holds the minimum number of calls and does not trip, since a fast success then only
+    /// lowers its rates and cannot open the breaker.
+    pub(crate) fn may_defer_success(&self, stats: WindowStats) -> bool {
+        stats.calls >= self.minimum_calls && !self.trips(stats)
+    }
+
     /// Whether calls must be timed (only when slow calls are counted).
     pub(crate) fn times_calls(&self) -> bool {
         self.slow_calls.is_some()

@@ -16,6 +16,7 @@ const SLOW: u8 = 4;
 /// "new minus old" to the total. The total is a sum of such differences, so it is exact
 /// under any interleaving: whatever the slots finally hold is what the total counts.
 #[derive(Debug)]
+#[repr(align(128))] // its shared words on cache lines of their own
 pub(crate) struct CountWindow {
     slots: Box<[AtomicU8]>,
     head: AtomicU64,
@@ -31,11 +32,18 @@ impl CountWindow {
         }
     }
 
-    pub(crate) fn record(&self, sample: Sample) -> WindowStats {
-        let index = self.head.fetch_add(1, Relaxed) % self.slots.len() as u64;
+    /// Records `count` calls with the same result, as if one after the other; only the
+    /// last N of a larger batch can still be in the window.
+    pub(crate) fn record(&self, sample: Sample, count: u32) -> WindowStats {
+        let count = u64::from(count);
+        let len = self.slots.len() as u64;
+        let first = self.head.fetch_add(count, Relaxed);
         let new = RECORDED | (u8::from(sample.failure) * FAILURE) | (u8::from(sample.slow) * SLOW);
-        let old = self.slots[index as usize].swap(new, Relaxed);
-        let delta = slot_delta(new).wrapping_sub(slot_delta(old));
+        let mut delta = 0_u64;
+        for position in first + count.saturating_sub(len)..first + count {
+            let old = self.slots[(position % len) as usize].swap(new, Relaxed);
+            delta = delta.wrapping_add(slot_delta(new).wrapping_sub(slot_delta(old)));
+        }
         let before = self.totals.fetch_add(delta, Relaxed);
         packed::unpack(before.wrapping_add(delta))
     }
@@ -81,18 +89,29 @@ mod tests {
     #[test]
     fn keeps_only_the_last_n_calls() {
         let window = CountWindow::new(3);
-        window.record(SLOW_FAILURE);
-        window.record(SLOW_FAILURE);
-        window.record(SUCCESS);
-        let stats = window.record(SUCCESS);
+        window.record(SLOW_FAILURE, 1);
+        window.record(SLOW_FAILURE, 1);
+        window.record(SUCCESS, 1);
+        let stats = window.record(SUCCESS, 1);
         assert_eq!((stats.calls, stats.failures, stats.slow), (3, 1, 1));
-        assert_eq!(window.record(SUCCESS).failures, 0);
+        assert_eq!(window.record(SUCCESS, 1).failures, 0);
+    }
+
+    #[test]
+    fn a_batch_is_recorded_as_that_many_calls_in_a_row() {
+        let window = CountWindow::new(4);
+        window.record(SLOW_FAILURE, 3);
+        let stats = window.record(SUCCESS, 2);
+        assert_eq!((stats.calls, stats.failures, stats.slow), (4, 2, 2));
+        let stats = window.record(SUCCESS, 9);
+        assert_eq!((stats.calls, stats.failures, stats.slow), (4, 0, 0));
+        assert_eq!(window.record(SLOW_FAILURE, 1).failures, 1);
     }
 
     #[test]
     fn clear_empties_the_window() {
         let window = CountWindow::new(4);
-        window.record(SLOW_FAILURE);
+        window.record(SLOW_FAILURE, 1);
         window.clear();
         assert_eq!(window.stats(), WindowStats::default());
     }
@@ -106,10 +125,13 @@ mod tests {
                 scope.spawn(move || {
                     for i in 0..25_000 {
                         let failing = (i + thread) % 3 == 0;
-                        window.record(Sample {
-                            failure: failing,
-                            slow: !failing,
-                        });
+                        window.record(
+                            Sample {
+                                failure: failing,
+                                slow: !failing,
+                            },
+                            1,
+                        );
                     }
                 });
             }

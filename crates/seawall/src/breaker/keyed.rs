@@ -1,6 +1,11 @@
 //! The breakers of one layer: a shared one, and a bounded map of keyed ones.
 
-use super::{circuit::Circuit, config::Config, state::State};
+use super::{
+    circuit::Circuit,
+    config::Config,
+    lane::{Lane, Lanes, shared_lane_count},
+    state::State,
+};
 use std::{
     collections::HashMap,
     sync::{
@@ -14,7 +19,8 @@ use std::{
 pub(crate) struct Breakers {
     /// The only breaker of an unkeyed layer; for a keyed one, the breaker of requests
     /// without a key and the overflow when the map is full of breakers it may not evict.
-    shared: Arc<Circuit>,
+    /// Every thread may call it at once: it has a lane per core.
+    shared: Lanes,
     keyed: Option<KeyedCircuits>,
 }
 
@@ -28,17 +34,21 @@ struct KeyedCircuits {
     clock: AtomicU64,
 }
 
+/// A keyed breaker has one lane: keys spread the calls already, and a lane per core for
+/// each of thousands of keys would cost more memory than the contention it saves.
 #[derive(Debug)]
 struct Entry {
-    circuit: Arc<Circuit>,
+    lane: Arc<Lane>,
     last_used: AtomicU64,
 }
 
 impl Breakers {
     /// The breakers of a layer; keyed, with room for `max_keys`, when that is given.
     pub(crate) fn new(config: Arc<Config>, max_keys: Option<usize>) -> Self {
+        let lanes = shared_lane_count();
+        let shared = Arc::new(Circuit::new(Arc::clone(&config), None, lanes));
         Breakers {
-            shared: Arc::new(Circuit::new(Arc::clone(&config), None)),
+            shared: Lanes::new(&shared, lanes),
             keyed: max_keys.map(|max_keys| KeyedCircuits {
                 config,
                 entries: RwLock::new(HashMap::new()),
@@ -49,14 +59,14 @@ impl Breakers {
     }
 
     pub(crate) fn shared(&self) -> &Arc<Circuit> {
-        &self.shared
+        self.shared.circuit()
     }
 
-    /// The breaker for a request with this key.
-    pub(crate) fn select(&self, key: Option<&str>) -> Arc<Circuit> {
+    /// The lane to the breaker for a request with this key.
+    pub(crate) fn select(&self, key: Option<&str>) -> Arc<Lane> {
         match (&self.keyed, key) {
-            (Some(keyed), Some(key)) => keyed.select(key, &self.shared),
-            _ => Arc::clone(&self.shared),
+            (Some(keyed), Some(key)) => keyed.select(key, self.shared.current()),
+            _ => Arc::clone(self.shared.current()),
         }
     }
 
@@ -64,7 +74,9 @@ impl Breakers {
     pub(crate) fn get(&self, key: &str) -> Option<Arc<Circuit>> {
         let keyed = self.keyed.as_ref()?;
         let entries = keyed.entries.read().unwrap_or_else(PoisonError::into_inner);
-        entries.get(key).map(|entry| Arc::clone(&entry.circuit))
+        entries
+            .get(key)
+            .map(|entry| Arc::clone(entry.lane.circuit()))
     }
 
     /// The keys that have a breaker now.
@@ -78,14 +90,14 @@ impl Breakers {
 }
 
 impl KeyedCircuits {
-    fn select(&self, key: &str, overflow: &Arc<Circuit>) -> Arc<Circuit> {
+    fn select(&self, key: &str, overflow: &Arc<Lane>) -> Arc<Lane> {
         let now = self.clock.fetch_add(1, Relaxed);
-        if let Some(circuit) = self.touch(key, now) {
-            return circuit;
+        if let Some(lane) = self.touch(key, now) {
+            return lane;
         }
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = entries.get(key) {
-            return Arc::clone(&entry.circuit);
+            return Arc::clone(&entry.lane);
         }
         if entries.len() >= self.max_keys && !evict_least_recently_used_closed(&mut entries) {
             tracing::debug!(
@@ -95,21 +107,22 @@ impl KeyedCircuits {
             );
             return Arc::clone(overflow);
         }
-        let circuit = Arc::new(Circuit::new(Arc::clone(&self.config), Some(key.into())));
+        let circuit = Arc::new(Circuit::new(Arc::clone(&self.config), Some(key.into()), 1));
+        let lane = Lane::new(circuit, 0);
         let entry = Entry {
-            circuit: Arc::clone(&circuit),
+            lane: Arc::clone(&lane),
             last_used: AtomicU64::new(now),
         };
         entries.insert(key.into(), entry);
-        circuit
+        lane
     }
 
     /// The breaker for `key` if it exists, marked as used at `now`: a read lock only.
-    fn touch(&self, key: &str, now: u64) -> Option<Arc<Circuit>> {
+    fn touch(&self, key: &str, now: u64) -> Option<Arc<Lane>> {
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(key)?;
         entry.last_used.fetch_max(now, Relaxed);
-        Some(Arc::clone(&entry.circuit))
+        Some(Arc::clone(&entry.lane))
     }
 }
 
@@ -118,7 +131,7 @@ impl KeyedCircuits {
 fn evict_least_recently_used_closed(entries: &mut HashMap<Box<str>, Entry>) -> bool {
     let victim = entries
         .iter()
-        .filter(|(_, entry)| entry.circuit.stored_state() == State::Closed)
+        .filter(|(_, entry)| entry.lane.circuit().stored_state() == State::Closed)
         .min_by_key(|(_, entry)| entry.last_used.load(Relaxed))
         .map(|(key, _)| key.clone());
     match victim {

@@ -70,11 +70,23 @@
 //! # Cost
 //!
 //! A closed breaker costs a few atomic operations per call and takes no lock and
-//! allocates nothing: one load of the state word, then, on completion, a slot swap and one
-//! `fetch_add` on packed counters (count window), or two `fetch_add`s (time window;
-//! moving to a new bucket takes a short lock once per bucket length). Keyed breakers add
-//! a read-locked map lookup. The clock is read only when a time window or slow calls
-//! need it.
+//! allocates nothing: one load of the state word, then, on completion, one load of the
+//! window's packed counters and a compare-and-swap on a word of the caller's own (see
+//! below); a failure, a slow call or a call while the window is still filling swaps a
+//! slot and does one `fetch_add` on the packed counters (count window), or two
+//! `fetch_add`s (time window; moving to a new bucket takes a short lock once per bucket
+//! length). Keyed breakers add a read-locked map lookup. The clock is read only when a
+//! time window or slow calls need it.
+//!
+//! A breaker shared by every thread of a server must not make its callers fight over one
+//! cache line. Each thread reaches the shared breaker through a lane of its own (one per
+//! core), whose reference count the call's permit takes. And a fast success, once the
+//! window holds the minimum number of calls without tripping, cannot open the breaker: it
+//! only lowers the rates. The lane counts it in its own word and hands such successes to
+//! the window in batches of up to 64, and always before the next failure or slow call is
+//! recorded, and before [`BreakerHandle::stats`] reads the window. So the window holds
+//! exactly the results it would hold had each been recorded at once, and the breaker opens
+//! on exactly the same call.
 //!
 //! # Example
 //!
@@ -117,11 +129,13 @@
 mod circuit;
 mod config;
 mod count_window;
+mod deferred;
 mod future;
 mod half_open;
 mod handle;
 mod key;
 mod keyed;
+mod lane;
 mod layer;
 mod packed;
 mod permit;

@@ -1,6 +1,6 @@
 //! The permit a call holds while it runs, and reports its result through.
 
-use super::{circuit::Circuit, telemetry::CallOutcome, window::Sample};
+use super::{lane::Lane, telemetry::CallOutcome, window::Sample};
 use crate::Outcome;
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -20,22 +20,19 @@ pub(crate) enum PermitKind {
 /// permit is given back so another call can probe instead.
 #[derive(Debug)]
 pub(crate) struct Permit {
-    circuit: Arc<Circuit>,
+    lane: Arc<Lane>,
     generation: u32,
     kind: PermitKind,
     started: Option<Instant>,
 }
 
 impl Permit {
-    /// A permit admitted in `generation`, timed when `timed`.
-    pub(crate) fn new(
-        circuit: Arc<Circuit>,
-        generation: u32,
-        kind: PermitKind,
-        timed: bool,
-    ) -> Self {
+    /// A permit admitted through `lane` in `generation`; timed when its result is
+    /// recorded and slow calls are counted.
+    pub(crate) fn new(lane: Arc<Lane>, generation: u32, kind: PermitKind) -> Self {
+        let timed = kind != PermitKind::Unrecorded && lane.circuit().config().times_calls();
         Permit {
-            circuit,
+            lane,
             generation,
             kind,
             started: timed.then(Instant::now),
@@ -45,7 +42,8 @@ impl Permit {
     /// Reports the call's outcome.
     pub(crate) fn complete(mut self, outcome: Outcome) {
         let kind = std::mem::replace(&mut self.kind, PermitKind::Unrecorded);
-        self.circuit.count(match outcome {
+        let circuit = self.lane.circuit();
+        circuit.count(match outcome {
             Outcome::Ignored => CallOutcome::Ignored,
             outcome if outcome.is_failure() => CallOutcome::Failure,
             _ => CallOutcome::Success,
@@ -54,14 +52,16 @@ impl Permit {
             failure: outcome.is_failure(),
             slow: self
                 .started
-                .is_some_and(|started| self.circuit.config().is_slow(started.elapsed())),
+                .is_some_and(|started| circuit.config().is_slow(started.elapsed())),
         });
         match (kind, sample) {
-            (PermitKind::Window, Some(sample)) => self.circuit.record(self.generation, sample),
-            (PermitKind::Probe, Some(sample)) => self
-                .circuit
-                .record_probe(self.generation, !sample.failure && !sample.slow),
-            (PermitKind::Probe, None) => self.circuit.return_probe(self.generation),
+            (PermitKind::Window, Some(sample)) => {
+                circuit.record(self.lane.index(), self.generation, sample);
+            }
+            (PermitKind::Probe, Some(sample)) => {
+                circuit.record_probe(self.generation, sample.is_fast_success());
+            }
+            (PermitKind::Probe, None) => circuit.return_probe(self.generation),
             (PermitKind::Window | PermitKind::Unrecorded, None) | (PermitKind::Unrecorded, _) => {}
         }
     }
@@ -70,7 +70,7 @@ impl Permit {
 impl Drop for Permit {
     fn drop(&mut self) {
         if self.kind == PermitKind::Probe {
-            self.circuit.return_probe(self.generation);
+            self.lane.circuit().return_probe(self.generation);
         }
     }
 }

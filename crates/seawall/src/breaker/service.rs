@@ -121,8 +121,8 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let circuit = self.breakers.select(self.key.key(&request).as_deref());
-        match circuit.admit() {
+        let lane = self.breakers.select(self.key.key(&request).as_deref());
+        match lane.admit() {
             Admission::Admitted(permit) => {
                 ResponseFuture::called(self.inner.call(request), permit, self.classifier.clone())
             }

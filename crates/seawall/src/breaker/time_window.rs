@@ -26,6 +26,7 @@ use tokio::time::Instant;
 /// expired (each swapped to empty and subtracted from the total), so a call costs O(1)
 /// amortised however long the window was idle.
 #[derive(Debug)]
+#[repr(align(128))] // its shared words on cache lines of their own
 pub(crate) struct TimeWindow {
     buckets: Box<[AtomicU64]>,
     totals: AtomicU64,
@@ -55,27 +56,32 @@ impl TimeWindow {
         }
     }
 
-    pub(crate) fn record_at(&self, sample: Sample, now: Instant) -> WindowStats {
-        let epoch = self.epoch(now);
+    /// Records `count` calls with the same result in epoch `epoch` (from [`Self::epoch`]).
+    pub(crate) fn record(&self, sample: Sample, count: u32, epoch: u64) -> WindowStats {
         let head = self.advance_to(epoch);
-        // A recorder that read the clock just before another advanced past its epoch.
-        // (One that passes this check and is then overtaken lands in the reused bucket,
-        // counted up to one bucket length too young: harmless.)
+        // A recorder that read the clock just before another advanced past its epoch, or
+        // deferred successes handed over late: that epoch has left the window. (One that
+        // passes this check and is then overtaken lands in the reused bucket, counted up to
+        // one bucket length too young: harmless.)
         if epoch + (self.buckets.len() as u64) <= head {
-            return self.stats_at(now);
-        }
-        let bucket = &self.buckets[(epoch % self.buckets.len() as u64) as usize];
-        if packed::unpack(bucket.load(Relaxed)).calls >= self.bucket_capacity {
             return packed::unpack(self.totals.load(Relaxed));
         }
-        let delta = sample.delta();
+        let bucket = &self.buckets[(epoch % self.buckets.len() as u64) as usize];
+        let room = self
+            .bucket_capacity
+            .saturating_sub(packed::unpack(bucket.load(Relaxed)).calls);
+        let delta = sample.delta().wrapping_mul(u64::from(count.min(room)));
+        if delta == 0 {
+            return packed::unpack(self.totals.load(Relaxed));
+        }
         bucket.fetch_add(delta, Relaxed);
         let before = self.totals.fetch_add(delta, Relaxed);
         packed::unpack(before.wrapping_add(delta))
     }
 
-    pub(crate) fn stats_at(&self, now: Instant) -> WindowStats {
-        self.advance_to(self.epoch(now));
+    /// The counts of the window that ends in epoch `epoch`.
+    pub(crate) fn stats(&self, epoch: u64) -> WindowStats {
+        self.advance_to(epoch);
         packed::unpack(self.totals.load(Relaxed))
     }
 
@@ -85,7 +91,8 @@ impl TimeWindow {
         }
     }
 
-    fn epoch(&self, now: Instant) -> u64 {
+    /// The epoch (bucket-length slice of time since the window was made) of `now`.
+    pub(crate) fn epoch(&self, now: Instant) -> u64 {
         let elapsed = now.saturating_duration_since(self.base).as_nanos();
         u64::try_from(elapsed / u128::from(self.bucket_nanos)).unwrap_or(u64::MAX)
     }
@@ -126,6 +133,18 @@ mod tests {
         failure: true,
         slow: false,
     };
+    const SUCCESS: Sample = Sample {
+        failure: false,
+        slow: false,
+    };
+
+    fn record_at(window: &TimeWindow, sample: Sample, now: Instant) -> WindowStats {
+        window.record(sample, 1, window.epoch(now))
+    }
+
+    fn stats_at(window: &TimeWindow, now: Instant) -> WindowStats {
+        window.stats(window.epoch(now))
+    }
 
     fn window(base: Instant) -> TimeWindow {
         TimeWindow::new(Duration::from_secs(10), 10, base)
@@ -135,26 +154,30 @@ mod tests {
     fn forgets_calls_older_than_the_window() {
         let base = Instant::now();
         let window = window(base);
-        window.record_at(FAILURE, base + Duration::from_millis(500));
-        window.record_at(FAILURE, base + Duration::from_millis(5_500));
+        record_at(&window, FAILURE, base + Duration::from_millis(500));
+        record_at(&window, FAILURE, base + Duration::from_millis(5_500));
         assert_eq!(
-            window
-                .stats_at(base + Duration::from_millis(9_999))
-                .failures,
+            stats_at(&window, base + Duration::from_millis(9_999)).failures,
             2
         );
-        assert_eq!(window.stats_at(base + Duration::from_secs(10)).failures, 1);
-        assert_eq!(window.stats_at(base + Duration::from_secs(16)).failures, 0);
+        assert_eq!(
+            stats_at(&window, base + Duration::from_secs(10)).failures,
+            1
+        );
+        assert_eq!(
+            stats_at(&window, base + Duration::from_secs(16)).failures,
+            0
+        );
     }
 
     #[test]
     fn recording_in_the_live_epoch_takes_no_lock() {
         let base = Instant::now();
         let window = window(base);
-        window.record_at(FAILURE, base);
+        record_at(&window, FAILURE, base);
         // Holding the advance lock would deadlock a recorder that tried to take it.
         let _held = window.advance.lock().unwrap();
-        let stats = window.record_at(FAILURE, base + Duration::from_millis(999));
+        let stats = record_at(&window, FAILURE, base + Duration::from_millis(999));
         assert_eq!(stats.failures, 2);
     }
 
@@ -162,10 +185,10 @@ mod tests {
     fn a_jump_of_a_billion_buckets_clears_each_bucket_once() {
         let base = Instant::now();
         let window = window(base);
-        window.record_at(FAILURE, base);
+        record_at(&window, FAILURE, base);
         // A per-epoch loop would take seconds here; the jump touches 10 buckets.
         let far = base + Duration::from_secs(1_000_000_000);
-        let stats = window.record_at(FAILURE, far);
+        let stats = record_at(&window, FAILURE, far);
         assert_eq!((stats.calls, stats.failures), (1, 1));
     }
 
@@ -173,9 +196,28 @@ mod tests {
     fn a_late_sample_from_an_expired_epoch_is_dropped() {
         let base = Instant::now();
         let window = window(base);
-        window.stats_at(base + Duration::from_secs(30));
-        let stats = window.record_at(FAILURE, base + Duration::from_secs(1));
+        stats_at(&window, base + Duration::from_secs(30));
+        let stats = record_at(&window, FAILURE, base + Duration::from_secs(1));
         assert_eq!(stats.calls, 0);
+    }
+
+    #[test]
+    fn a_batch_lands_in_its_own_epoch_while_that_epoch_is_in_the_window() {
+        let base = Instant::now();
+        let window = window(base);
+        let first_second = window.epoch(base);
+        stats_at(&window, base + Duration::from_millis(5_500));
+        window.record(SUCCESS, 3, first_second);
+        assert_eq!(
+            stats_at(&window, base + Duration::from_millis(9_999)).calls,
+            3
+        );
+        assert_eq!(stats_at(&window, base + Duration::from_secs(10)).calls, 0);
+        let stats = window.record(SUCCESS, 3, first_second);
+        assert_eq!(
+            stats.calls, 0,
+            "a batch from an epoch that left the window is dropped"
+        );
     }
 
     #[test]
@@ -183,8 +225,8 @@ mod tests {
         let base = Instant::now();
         let window = TimeWindow::new(Duration::from_secs(1), 1_000, base);
         for _ in 0..1_005 {
-            window.record_at(FAILURE, base);
+            record_at(&window, FAILURE, base);
         }
-        assert_eq!(window.stats_at(base).calls, 1_000);
+        assert_eq!(stats_at(&window, base).calls, 1_000);
     }
 }

@@ -12,9 +12,20 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
+    /// A success that was not slow.
+    pub(crate) const FAST_SUCCESS: Sample = Sample {
+        failure: false,
+        slow: false,
+    };
+
     /// The packed delta that adds this sample to a window.
     pub(crate) fn delta(self) -> u64 {
         packed::one_call(self.failure, self.slow)
+    }
+
+    /// A success that was not slow: the one result that never raises a rate.
+    pub(crate) fn is_fast_success(self) -> bool {
+        !self.failure && !self.slow
     }
 }
 
@@ -76,18 +87,29 @@ impl Window {
         }
     }
 
-    /// Records one call and returns the window's counts right after it.
-    pub(crate) fn record(&self, sample: Sample) -> WindowStats {
+    /// The current epoch of a time window (see [`TimeWindow::epoch`]); always 0 for a
+    /// count window, which has no notion of time.
+    pub(crate) fn epoch(&self) -> u64 {
         match self {
-            Window::Count(window) => window.record(sample),
-            Window::Time(window) => window.record_at(sample, Instant::now()),
+            Window::Count(_) => 0,
+            Window::Time(window) => window.epoch(Instant::now()),
         }
     }
 
-    pub(crate) fn stats(&self) -> WindowStats {
+    /// Records `count` calls with the same result in `epoch`, and returns the window's
+    /// counts right after them.
+    pub(crate) fn record(&self, sample: Sample, count: u32, epoch: u64) -> WindowStats {
+        match self {
+            Window::Count(window) => window.record(sample, count),
+            Window::Time(window) => window.record(sample, count, epoch),
+        }
+    }
+
+    /// The counts as of `epoch`.
+    pub(crate) fn stats(&self, epoch: u64) -> WindowStats {
         match self {
             Window::Count(window) => window.stats(),
-            Window::Time(window) => window.stats_at(Instant::now()),
+            Window::Time(window) => window.stats(epoch),
         }
     }
 

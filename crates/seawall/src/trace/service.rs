@@ -42,6 +42,7 @@ where
         self.inner.poll_ready(cx)
     }
 
+    #[inline]
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let side = self.config.side;
         if !span_wanted() {

@@ -79,9 +79,11 @@ pub async fn build_with_resolver(
 ) -> Result<App, BuildError> {
     gateway.validate()?;
     let upstreams = Upstreams::from_config(gateway)?;
-    let transport: Transport = Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(30))
-        .build_http();
+    let transport = Transport::from(
+        Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build_http(),
+    );
     let budget = pipeline::retry_budget()?;
     let mut routes = Vec::with_capacity(gateway.routes.len());
     for route in &gateway.routes {

@@ -24,15 +24,13 @@
 
 use http::{Request, Response};
 use http_body_util::BodyExt;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use seawall::HttpClassifier;
 use seawall::breaker::{ByAuthority, CircuitBreakerLayer};
 use seawall::deadline::DeadlineLayer;
 use seawall::metrics::HttpMetricsLayer;
-use seawall::retry::{ReplayBody, RetryBudget, RetryLayer};
+use seawall::retry::{RetryBudget, RetryLayer};
 use seawall::trace::HttpTraceLayer;
-use shop_kit::client::{RequestBody, ResponseBody, naive_retry_budget};
+use shop_kit::client::{RequestBody, ResponseBody, SharedTransport, naive_retry_budget};
 use shop_kit::resilience::ClientResilience;
 use std::time::Duration;
 use tower::util::BoxCloneSyncService;
@@ -44,8 +42,10 @@ use crate::config::{ConfigError, RouteConfig};
 /// The `service_name` of the gateway's metrics and spans.
 pub const SERVICE_NAME: &str = "gateway";
 
-/// The transport every route shares.
-pub type Transport = Client<HttpConnector, ReplayBody<RequestBody>>;
+/// The transport every route shares: hyper-util's pooled client behind one `Arc`, so
+/// that the per-request clones of a route's pipeline copy one reference count, not the
+/// client.
+pub type Transport = SharedTransport;
 
 /// A route's whole client stack, boxed.
 pub type Pipeline = BoxCloneSyncService<Request<RequestBody>, Response<ResponseBody>, BoxError>;

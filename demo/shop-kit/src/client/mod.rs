@@ -88,14 +88,12 @@ use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use seawall::breaker::{BreakerHandle, ByAuthority, CircuitBreakerLayer};
 use seawall::chaos::{ClientChaosLayer, FaultHandle};
 use seawall::deadline::DeadlineLayer;
 use seawall::headers::IDEMPOTENCY_KEY;
 use seawall::metrics::{HttpMetricsLayer, RouteTemplate};
-use seawall::retry::{ReplayBody, RetryBudget, RetryLayer};
+use seawall::retry::{RetryBudget, RetryLayer};
 use seawall::trace::HttpTraceLayer;
 use seawall::{HttpClassifier, Rejection};
 use serde::Serialize;
@@ -104,7 +102,10 @@ use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder, ServiceExt};
 
 use crate::problem::{PROBLEM_JSON, Problem};
+
+mod transport;
 pub use crate::resilience::ClientResilience;
+pub use transport::SharedTransport;
 
 /// The retries a [`ClientResilience::NaiveRetries`] client may make per call, at most, and
 /// so the ratio of its unlimited budget: seawall's retry layer always pays from a budget,
@@ -367,8 +368,7 @@ impl ServiceClientBuilder {
         .build()?;
         let faults = chaos.handle();
 
-        let transport =
-            Client::builder(TokioExecutor::new()).build_http::<ReplayBody<RequestBody>>();
+        let transport = SharedTransport::new();
         let layered = ServiceBuilder::new()
             .layer(HttpMetricsLayer::client(self.service_name.clone()))
             .layer(total_deadline)

@@ -4,7 +4,7 @@ use super::{
     config::Config,
     deferred::{Deferred, Tag},
     half_open::{ProbeTally, Verdict},
-    permit::{Permit, PermitKind},
+    permit::PermitKind,
     state::{State, StateWord},
     telemetry::{BreakerTelemetry, CallOutcome},
     transition::{Transition, announce},
@@ -24,14 +24,6 @@ use std::{
     time::Duration,
 };
 use tokio::{sync::Notify, time::Instant};
-
-/// The decision on one call.
-pub(crate) enum Admission {
-    /// Call the service, and report the result through the permit.
-    Admitted(Permit),
-    /// Answer with this rejection instead.
-    Rejected(Rejection),
-}
 
 /// What `poll_ready` should say in readiness mode.
 pub(crate) enum Readiness {

@@ -45,10 +45,8 @@ struct Entry {
 impl Breakers {
     /// The breakers of a layer; keyed, with room for `max_keys`, when that is given.
     pub(crate) fn new(config: Arc<Config>, max_keys: Option<usize>) -> Self {
-        let lanes = shared_lane_count();
-        let shared = Arc::new(Circuit::new(Arc::clone(&config), None, lanes));
         Breakers {
-            shared: Lanes::new(&shared, lanes),
+            shared: Lanes::new(Arc::clone(&config), None, shared_lane_count()),
             keyed: max_keys.map(|max_keys| KeyedCircuits {
                 config,
                 entries: RwLock::new(HashMap::new()),
@@ -107,8 +105,7 @@ impl KeyedCircuits {
             );
             return Arc::clone(overflow);
         }
-        let circuit = Arc::new(Circuit::new(Arc::clone(&self.config), Some(key.into()), 1));
-        let lane = Lane::new(circuit, 0);
+        let lane = Lane::single(Arc::clone(&self.config), Some(key.into()));
         let entry = Entry {
             lane: Arc::clone(&lane),
             last_used: AtomicU64::new(now),

@@ -8,10 +8,8 @@
 //! counts stay in its own core's cache. The lane's index also picks where the breaker
 //! keeps the thread's deferred successes (see `deferred`).
 
-use super::{
-    circuit::{Admission, Circuit},
-    permit::Permit,
-};
+use super::{circuit::Circuit, config::Config, permit::Permit};
+use crate::Rejection;
 use std::{
     cell::Cell,
     num::NonZeroUsize,
@@ -32,10 +30,16 @@ pub(crate) struct Lane {
     index: usize,
 }
 
+// Two lanes' reference counts on one cache line would undo the point of lanes.
+const _: () = assert!(std::mem::align_of::<Lane>() >= 128);
+
 impl Lane {
-    /// Lane `index` of `circuit`, which must keep deferred successes for that many lanes.
-    pub(crate) fn new(circuit: Arc<Circuit>, index: usize) -> Arc<Self> {
-        Arc::new(Lane { circuit, index })
+    /// A new closed breaker with one lane, that lane.
+    pub(crate) fn single(config: Arc<Config>, key: Option<Arc<str>>) -> Arc<Self> {
+        Arc::new(Lane {
+            circuit: Arc::new(Circuit::new(config, key, 1)),
+            index: 0,
+        })
     }
 
     pub(crate) fn circuit(&self) -> &Arc<Circuit> {
@@ -46,12 +50,11 @@ impl Lane {
         self.index
     }
 
-    /// Decides whether a call may go ahead; the permit holds this lane.
-    pub(crate) fn admit(self: Arc<Self>) -> Admission {
-        match self.circuit.admit() {
-            Ok((generation, kind)) => Admission::Admitted(Permit::new(self, generation, kind)),
-            Err(rejection) => Admission::Rejected(rejection),
-        }
+    /// Decides whether a call may go ahead: the permit to report its result through (it
+    /// holds this lane), or the rejection to answer with.
+    pub(crate) fn admit(self: Arc<Self>) -> Result<Permit, Rejection> {
+        let (generation, kind) = self.circuit.admit()?;
+        Ok(Permit::new(self, generation, kind))
     }
 }
 
@@ -62,11 +65,17 @@ pub(crate) struct Lanes {
 }
 
 impl Lanes {
-    /// `count` lanes on `circuit`, which must keep deferred successes for as many.
-    pub(crate) fn new(circuit: &Arc<Circuit>, count: usize) -> Self {
+    /// A new closed breaker with `count` lanes (a power of two), and those lanes.
+    pub(crate) fn new(config: Arc<Config>, key: Option<Arc<str>>, count: usize) -> Self {
+        let circuit = Arc::new(Circuit::new(config, key, count));
         Lanes {
             lanes: (0..count)
-                .map(|index| Lane::new(Arc::clone(circuit), index))
+                .map(|index| {
+                    Arc::new(Lane {
+                        circuit: Arc::clone(&circuit),
+                        index,
+                    })
+                })
                 .collect(),
         }
     }
@@ -127,10 +136,5 @@ mod tests {
         assert_eq!(thread_index(), here);
         let there = std::thread::spawn(thread_index).join().unwrap();
         assert_ne!(here, there);
-    }
-
-    #[test]
-    fn lanes_do_not_share_a_cache_line() {
-        assert!(std::mem::align_of::<Lane>() >= 128);
     }
 }

@@ -1,7 +1,7 @@
 //! The middleware.
 
 use super::{
-    circuit::{Admission, Readiness},
+    circuit::Readiness,
     future::ResponseFuture,
     handle::BreakerHandle,
     key::{BreakerKey, Unkeyed},
@@ -123,10 +123,10 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let lane = self.breakers.select(self.key.key(&request).as_deref());
         match lane.admit() {
-            Admission::Admitted(permit) => {
+            Ok(permit) => {
                 ResponseFuture::called(self.inner.call(request), permit, self.classifier.clone())
             }
-            Admission::Rejected(rejection) => ResponseFuture::rejected(rejection),
+            Err(rejection) => ResponseFuture::rejected(rejection),
         }
     }
 }

@@ -27,8 +27,11 @@ use opentelemetry::{
     trace::{SpanContext, TraceContextExt, TraceState},
 };
 
-/// `traceparent`, in a `static` so that the lookup borrows it instead of copying it.
-static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+/// `traceparent` as a `&str` known at compile time, so that comparing a propagator's field
+/// with it (on every request) compiles to fixed-length comparisons, not a `bcmp` call.
+const TRACEPARENT_NAME: &str = "traceparent";
+/// The same, in a `static` so that the header lookup borrows it instead of copying it.
+static TRACEPARENT: HeaderName = HeaderName::from_static(TRACEPARENT_NAME);
 
 /// The caller's context when its `traceparent` says it did not sample the trace; `Err` with
 /// the context extracted (for the span to be parented on) when it turned out otherwise,
@@ -90,25 +93,13 @@ fn looks_unsampled(bytes: &[u8]) -> bool {
 fn reads_only_traceparent(propagator: &dyn TextMapPropagator, headers: &HeaderMap) -> bool {
     let mut reads_traceparent = false;
     for field in propagator.fields() {
-        if is_traceparent(field) {
+        if same_name(field, TRACEPARENT_NAME) {
             reads_traceparent = true;
         } else if carries(headers, field) {
             return false;
         }
     }
     reads_traceparent
-}
-
-/// Whether a propagator's field is `traceparent`, in any case. Compared with a literal, not
-/// with [`TRACEPARENT`]'s name (read at run time from a `HeaderName`), so that the exact
-/// match, the usual one, compiles to two word comparisons instead of a `bcmp` call.
-#[inline]
-fn is_traceparent(field: &str) -> bool {
-    const NAME: &[u8; 11] = b"traceparent";
-    match <&[u8; 11]>::try_from(field.as_bytes()) {
-        Ok(field) => field == NAME || field.eq_ignore_ascii_case(NAME),
-        Err(_) => false,
-    }
 }
 
 /// What a W3C propagator's `extract` makes of `parent` alone: the current context, with the

@@ -16,13 +16,13 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use seawall::Rejection;
 use serde_json::{Map, Value, json};
-use shop_kit::client::ResponseBody;
 use tower::BoxError;
 
 use crate::body::read_limited;
 use crate::cache::Cache;
 use crate::errors;
 use crate::headers::UPSTREAM;
+use crate::pipeline::UpstreamBody;
 use crate::proxy::{Caller, call};
 use crate::route::Route;
 use crate::routing::rewrite;
@@ -227,7 +227,7 @@ enum Failure {
 
 async fn read_product(
     upstream: &str,
-    result: Result<http::Response<ResponseBody>, BoxError>,
+    result: Result<http::Response<UpstreamBody>, BoxError>,
 ) -> Result<Map<String, Value>, Failure> {
     match result {
         Ok(response) if response.status().is_success() && Rejection::of(&response).is_none() => {
@@ -251,7 +251,7 @@ fn not_an_object() -> BoxError {
     BoxError::from("the product answer is not a JSON object")
 }
 
-async fn read_body(body: ResponseBody) -> Option<Bytes> {
+async fn read_body(body: UpstreamBody) -> Option<Bytes> {
     read_limited(body, MAX_PART_BYTES).await.ok()
 }
 

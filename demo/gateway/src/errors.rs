@@ -10,25 +10,30 @@
 //! The seawall [`Rejection`] stays in the response extensions, so the gateway's server
 //! metrics label the answer with its `error_type`.
 
-use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use seawall::Rejection;
-use shop_kit::client::ResponseBody;
 use shop_kit::problem::Problem;
 use tower::BoxError;
 
 use crate::headers::remove_hop_by_hop;
+use crate::pipeline::UpstreamBody;
+
+/// How many headers the gateway adds to an upstream's answer at most.
+const ADDED_RESPONSE_HEADERS: usize = 5;
 
 /// The answer for the outcome of a call through a route's pipeline.
-pub fn answer(result: Result<http::Response<ResponseBody>, BoxError>, upstream: &str) -> Response {
+pub fn answer(result: Result<http::Response<UpstreamBody>, BoxError>, upstream: &str) -> Response {
     match result {
         Ok(response) => match Rejection::of(&response) {
             Some(rejection) => rejected(rejection, upstream),
             None => {
                 let (mut parts, body) = response.into_parts();
                 remove_hop_by_hop(&mut parts.headers);
-                Response::from_parts(parts, Body::new(body))
+                // Room for the headers the gateway adds (request id, upstream, the three
+                // `RateLimit-*`): one growth of the map instead of one per insert.
+                parts.headers.reserve(ADDED_RESPONSE_HEADERS);
+                Response::from_parts(parts, body)
             }
         },
         Err(error) => transport_failure(&error, upstream),

@@ -148,14 +148,68 @@ pub fn request_id(headers: &HeaderMap) -> HeaderValue {
             // unique, not unpredictable, and `Uuid::new_v4` costs a getrandom syscall.
             // Written into a buffer on the stack rather than through `Display` into a String.
             let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
-            let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
-            HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
-                .unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+            uuid_value(id)
         })
+}
+
+/// A UUID in its hyphenated lower-case form, as a [`text_value`].
+pub fn uuid_value(id: uuid::Uuid) -> HeaderValue {
+    let mut text = Text::default();
+    text.len = id.hyphenated().encode_lower(&mut text.bytes).len();
+    text_value(text).unwrap_or_else(|| HeaderValue::from_static("invalid"))
+}
+
+/// Up to 45 bytes of text the gateway writes into a header: an id or an address.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    /// The buffer.
+    pub bytes: [u8; 45],
+    /// How much of it is the text.
+    pub len: usize,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text {
+            bytes: [0; 45],
+            len: 0,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// `text` as a header value (`None` if it has a byte a header value cannot hold) whose
+/// clones share one buffer. A value copied from a slice is copied again, an allocation,
+/// the first time it is cloned, and the values the gateway writes are cloned on every
+/// request: the request id onto the response, the others into the copy of the request
+/// head that the retry layer keeps.
+pub fn text_value(text: Text) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(text)).ok()
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn generated_values_hold_their_text() {
+        let id = uuid::Uuid::new_v4();
+        assert_eq!(uuid_value(id).to_str().unwrap(), id.to_string());
+        let mut text = Text::default();
+        text.bytes[..3].copy_from_slice(b"a b");
+        text.len = 3;
+        let value = text_value(text).unwrap();
+        assert_eq!(value.clone().as_bytes(), b"a b");
+        text.bytes[1] = b'\n';
+        assert!(
+            text_value(text).is_none(),
+            "a newline cannot be in a header value"
+        );
+    }
     use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -19,7 +19,14 @@ use uuid::Uuid;
 
 use crate::config::RateLimitPolicy;
 
-type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
+// foldhash rather than SipHash: the keys are addresses and verified user ids, and the
+// limiter hashes one or two of them on every request.
+type Keyed<K> = RateLimiter<
+    K,
+    DefaultKeyedStateStore<K, foldhash::fast::RandomState>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
 
 /// `RateLimit-Limit`: the burst the caller may send.
 pub const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
@@ -41,7 +48,11 @@ impl<K: Hash + Eq + Clone> Limit<K> {
         let burst = burst.and_then(NonZeroU32::new).unwrap_or(rate);
         let quota = Quota::per_second(rate).allow_burst(burst);
         Some(Limit {
-            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            limiter: RateLimiter::dashmap_with_hasher(
+                quota,
+                foldhash::fast::RandomState::default(),
+            )
+            .with_middleware::<StateInformationMiddleware>(),
             burst: burst.get(),
             per_second: rate.get(),
         })

@@ -23,14 +23,13 @@
 //! resilience layer, and stay in every mode.
 
 use http::{Request, Response};
-use http_body_util::BodyExt;
 use seawall::HttpClassifier;
 use seawall::breaker::{ByAuthority, CircuitBreakerLayer};
 use seawall::deadline::DeadlineLayer;
 use seawall::metrics::HttpMetricsLayer;
 use seawall::retry::{RetryBudget, RetryLayer};
 use seawall::trace::HttpTraceLayer;
-use shop_kit::client::{RequestBody, ResponseBody, SharedTransport, naive_retry_budget};
+use shop_kit::client::{RequestBody, SharedTransport, naive_retry_budget};
 use shop_kit::resilience::ClientResilience;
 use std::time::Duration;
 use tower::util::BoxCloneSyncService;
@@ -47,8 +46,12 @@ pub const SERVICE_NAME: &str = "gateway";
 /// client.
 pub type Transport = SharedTransport;
 
+/// The body of an upstream's answer: axum's, so that the gateway hands it on as it is
+/// instead of boxing a boxed body again.
+pub type UpstreamBody = axum::body::Body;
+
 /// A route's whole client stack, boxed.
-pub type Pipeline = BoxCloneSyncService<Request<RequestBody>, Response<ResponseBody>, BoxError>;
+pub type Pipeline = BoxCloneSyncService<Request<RequestBody>, Response<UpstreamBody>, BoxError>;
 
 /// The per-instance breakers of a route.
 pub type Breakers = CircuitBreakerLayer<HttpClassifier, ByAuthority>;
@@ -117,9 +120,7 @@ pub fn build(
         .option_layer(resilience.protects().then(|| breakers.clone()))
         .layer(attempt)
         .map_err(BoxError::from)
-        .map_response(|response: Response<hyper::body::Incoming>| {
-            response.map(|body| body.map_err(BoxError::from).boxed())
-        })
+        .map_response(|response: Response<hyper::body::Incoming>| response.map(UpstreamBody::new))
         .service(transport);
     Ok((BoxCloneSyncService::new(stack), breakers))
 }

@@ -10,7 +10,6 @@ use http::header::HOST;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, Version};
 use http_body_util::Full;
 use seawall::{Classify, HttpClassifier, Rejection};
-use shop_kit::client::ResponseBody;
 use shop_kit::problem::Problem;
 use tower::{BoxError, ServiceExt};
 use uuid::Uuid;
@@ -20,8 +19,9 @@ use crate::auth::authenticate;
 use crate::balance::{Target, Upstream};
 use crate::body::{ReadError, read_limited};
 use crate::errors;
-use crate::headers::{UPSTREAM, USER_ID, remove_hop_by_hop};
+use crate::headers::{Text, UPSTREAM, USER_ID, remove_hop_by_hop, text_value, uuid_value};
 use crate::limit::{RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, Refusal};
+use crate::pipeline::UpstreamBody;
 use crate::route::Route;
 use crate::routing::rewrite;
 use crate::state::Gateway;
@@ -127,7 +127,7 @@ pub async fn call(
     caller: Caller,
 ) -> (
     Arc<Upstream>,
-    Result<http::Response<ResponseBody>, BoxError>,
+    Result<http::Response<UpstreamBody>, BoxError>,
 ) {
     let choice = route.split().choose(&headers, &mut fastrand::Rng::new());
     let upstream = Arc::clone(&choice.upstream);
@@ -135,11 +135,7 @@ pub async fn call(
     remove_hop_by_hop(&mut headers);
     headers.remove(HOST);
     if let Some(user) = caller.user {
-        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
-        let text = user.hyphenated().encode_lower(&mut text);
-        if let Ok(value) = HeaderValue::from_str(text) {
-            headers.insert(USER_ID, value);
-        }
+        headers.insert(USER_ID, uuid_value(user));
     }
     if !caller.address.is_unspecified() {
         if let Some(value) = address_value(caller.address) {
@@ -168,26 +164,32 @@ pub async fn call(
     (upstream, result)
 }
 
-/// `address` as a header value. An IPv4 address, nearly every caller, is written digit by
-/// digit: through `Display` it cost a thousand-odd instructions per request.
+/// `address` as a header value ([`text_value`]). An IPv4 address, nearly every caller, is
+/// written digit by digit: through `Display` it cost a thousand-odd instructions per request.
 fn address_value(address: IpAddr) -> Option<HeaderValue> {
-    let IpAddr::V4(v4) = address else {
-        return HeaderValue::try_from(address.to_string()).ok();
-    };
-    // "255.255.255.255" is 15 bytes.
-    let mut text = [0_u8; 15];
-    let mut len = 0;
-    for (i, octet) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            text[len] = b'.';
-            len += 1;
+    let mut text = Text::default();
+    match address {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    text.bytes[text.len] = b'.';
+                    text.len += 1;
+                }
+                let mut digits = itoa::Buffer::new();
+                let digits = digits.format(octet).as_bytes();
+                text.bytes[text.len..text.len + digits.len()].copy_from_slice(digits);
+                text.len += digits.len();
+            }
         }
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(octet).as_bytes();
-        text[len..len + digits.len()].copy_from_slice(digits);
-        len += digits.len();
+        IpAddr::V6(v6) => {
+            // The longest form, 45 bytes, fits the buffer.
+            use std::io::Write;
+            let mut cursor = std::io::Cursor::new(&mut text.bytes[..]);
+            write!(cursor, "{v6}").ok()?;
+            text.len = usize::try_from(cursor.position()).ok()?;
+        }
     }
-    HeaderValue::from_bytes(&text[..len]).ok()
+    text_value(text)
 }
 
 /// 429 with `Retry-After` and the `RateLimit-*` headers of the limit that refused.

@@ -254,6 +254,8 @@ fn bearer_tokens_are_read_from_the_authorization_header() {
         ("Bearer ", Err(AuthError::MalformedHeader)),
         ("Bearer a b", Err(AuthError::MalformedHeader)),
         ("abc.def.ghi", Err(AuthError::MalformedHeader)),
+        ("Bearer abc\tdef", Err(AuthError::MalformedHeader)),
+        ("  Bearer abc  ", Ok("abc")),
     ] {
         headers.insert(
             header::AUTHORIZATION,
@@ -261,6 +263,12 @@ fn bearer_tokens_are_read_from_the_authorization_header() {
         );
         assert_eq!(bearer_token(&headers), expected, "{value:?}");
     }
+    // A byte outside ASCII (obs-text) can arrive in a header; it is no token character.
+    headers.insert(
+        header::AUTHORIZATION,
+        axum::http::HeaderValue::from_bytes(b"Bearer ab\xe9cd").expect("obs-text is allowed"),
+    );
+    assert_eq!(bearer_token(&headers), Err(AuthError::MalformedHeader));
 }
 
 /// A route that answers the id of the authenticated user.

@@ -6,12 +6,10 @@ use super::{
     lane::{Lane, Lanes, shared_lane_count},
     state::State,
 };
-use std::{
-    collections::HashMap,
-    sync::{
-        Arc, PoisonError, RwLock,
-        atomic::{AtomicU64, Ordering::Relaxed},
-    },
+use hashbrown::HashMap;
+use std::sync::{
+    Arc, PoisonError, RwLock,
+    atomic::{AtomicU64, Ordering::Relaxed},
 };
 
 /// Every breaker one layer and its clones share.
@@ -29,6 +27,8 @@ pub(crate) struct Breakers {
 #[derive(Debug)]
 struct KeyedCircuits {
     config: Arc<Config>,
+    /// hashbrown's map with its default hasher (foldhash), not SipHash: a key is hashed on
+    /// every call.
     entries: RwLock<HashMap<Box<str>, Entry>>,
     max_keys: usize,
     clock: AtomicU64,

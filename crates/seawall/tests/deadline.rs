@@ -13,10 +13,12 @@ use seawall::{
 };
 use std::{
     convert::Infallible,
+    pin::Pin,
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
+    task::Poll,
     time::Duration,
 };
 use tokio::{net::TcpListener, time::Instant};
@@ -272,4 +274,119 @@ async fn three_services_share_one_deadline_and_the_first_answers_504_in_time() {
         "each hop must see less time than the one before: {seen:?}"
     );
     assert_eq!(seen[0].1, 500);
+}
+
+// Nested deadlines arm one timer: an outer deadline that a pending inner one covers arms
+// none. These check that the outer deadline is enforced all the same once nothing covers
+// it, however the inner one stops covering it.
+
+/// A client deadline of `timeout` around a service that answers 200 after `answer_after`,
+/// or never.
+fn inner_call(
+    timeout: Duration,
+    answer_after: Option<Duration>,
+) -> impl Future<Output = Result<Response<Body>, Infallible>> + Send + 'static {
+    let client = ServiceBuilder::new()
+        .layer(DeadlineLayer::client().timeout(timeout).build().unwrap())
+        .service(service_fn(move |_: Request<Body>| async move {
+            match answer_after {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => std::future::pending().await,
+            }
+            Ok::<_, Infallible>(Response::new(Body::empty()))
+        }));
+    client.oneshot(Request::new(Body::empty()))
+}
+
+/// Serves one request through a 1 s server deadline around `handler`; the status and when
+/// it came, failing rather than hanging if nothing ever answers.
+async fn serve_with_one_second<F>(
+    handler: impl Fn() -> F + Clone + Send + Sync + 'static,
+) -> (StatusCode, Duration)
+where
+    F: Future<Output = &'static str> + Send + 'static,
+{
+    let app = Router::new()
+        .route("/", get(handler))
+        .layer(server(Some(Duration::from_secs(1))));
+    let start = Instant::now();
+    let res = tokio::time::timeout(Duration::from_secs(5), app.oneshot(request(None)))
+        .await
+        .expect("the server deadline answers")
+        .unwrap();
+    (res.status(), start.elapsed())
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outer_deadline_fires_after_the_inner_one_that_covered_it_has_finished() {
+    let (status, elapsed) = serve_with_one_second(|| async {
+        // While this call is pending its 100 ms timer covers the server's; it answers at
+        // 50 ms, and then nothing below the server deadline has a timer.
+        inner_call(ms(100), Some(ms(50))).await.unwrap();
+        std::future::pending().await
+    })
+    .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(elapsed, Duration::from_secs(1));
+}
+
+/// A handler future that polls `call` once (so that its timer is reported to the server
+/// deadline), hands it to `then`, and then waits for nothing, with no waker stored anywhere.
+fn poll_once_then<C>(
+    call: C,
+    then: impl FnOnce(Pin<Box<C>>) + Send + 'static,
+) -> impl Future<Output = &'static str> + Send
+where
+    C: Future + Send + 'static,
+{
+    let mut pending = Some((Box::pin(call), then));
+    std::future::poll_fn(move |cx| {
+        if let Some((mut call, then)) = pending.take() {
+            assert!(call.as_mut().poll(cx).is_pending());
+            then(call);
+        }
+        Poll::Pending
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outer_deadline_fires_when_the_inner_one_is_dropped_unfinished() {
+    let (status, elapsed) =
+        serve_with_one_second(|| poll_once_then(inner_call(ms(100), None), drop)).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(elapsed, Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outer_deadline_fires_when_the_inner_one_moves_to_another_task() {
+    // The other task runs the call to its 504 at 500 ms and keeps the answer: the inner
+    // timer wakes that task, not this one.
+    let (status, elapsed) = serve_with_one_second(|| {
+        poll_once_then(inner_call(ms(500), None), |call| {
+            tokio::spawn(async move {
+                let answer = call.await.unwrap();
+                assert_eq!(answer.status(), StatusCode::GATEWAY_TIMEOUT);
+            });
+        })
+    })
+    .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(elapsed, Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_inner_deadline_later_than_the_outer_one_does_not_cover_it() {
+    let (status, elapsed) = serve_with_one_second(|| async {
+        // A server deadline inside does not take the current one into account: 5 s.
+        let inner = ServiceBuilder::new()
+            .layer(server(Some(Duration::from_secs(5))))
+            .service(service_fn(|_: Request<Body>| async {
+                std::future::pending::<Result<Response<Body>, Infallible>>().await
+            }));
+        inner.oneshot(Request::new(Body::empty())).await.unwrap();
+        "never"
+    })
+    .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(elapsed, Duration::from_secs(1));
 }

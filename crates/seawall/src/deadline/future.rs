@@ -1,4 +1,9 @@
-use super::{current::Scoped, layer::Reporter, telemetry::Phase};
+use super::{
+    armed::{self, Relied, Report},
+    current::Scoped,
+    layer::Reporter,
+    telemetry::Phase,
+};
 use crate::Rejection;
 use http::Response;
 use pin_project_lite::pin_project;
@@ -15,6 +20,14 @@ pin_project! {
         #[pin]
         kind: Kind<F>,
     }
+
+    impl<F> PinnedDrop for ResponseFuture<F> {
+        fn drop(this: Pin<&mut Self>) {
+            if let KindProj::Bounded { relied, .. } = this.project().kind.project() {
+                relied.abandon();
+            }
+        }
+    }
 }
 
 pin_project! {
@@ -23,14 +36,17 @@ pin_project! {
         // No deadline applies: the inner future as it is.
         Unbounded { #[pin] future: F },
         // The inner future, run with the deadline as the current one, raced against it.
-        // The timer is armed only once the inner future is pending: a call that answers on
-        // its first poll never touches the timer wheel. The deadline is kept once, in the
-        // `Scoped` future: every byte here is copied each time the future is moved.
+        // The timer is armed only once the inner future is pending, and only if no deadline
+        // below armed one that fires no later (`armed`): a call that answers on its first
+        // poll never touches the timer wheel, and nested deadlines arm one timer. The
+        // deadline is kept once, in the `Scoped` future: every byte here is copied each
+        // time the future is moved.
         Bounded {
             #[pin]
             future: Scoped<F>,
             #[pin]
             sleep: Option<Sleep>,
+            relied: Relied,
             on_expiry: Rejection,
             reporter: Reporter,
         },
@@ -53,6 +69,7 @@ impl<F> ResponseFuture<F> {
             kind: Kind::Bounded {
                 future,
                 sleep: None,
+                relied: Relied::default(),
                 on_expiry,
                 reporter,
             },
@@ -83,24 +100,38 @@ where
             KindProj::Bounded {
                 future,
                 mut sleep,
+                relied,
                 on_expiry,
                 reporter,
             } => {
-                let deadline = future.deadline();
+                let deadline = future.deadline().instant();
+                let report = Report::start();
                 if let Poll::Ready(output) = future.poll(cx) {
+                    report.finish(None);
+                    relied.release();
                     return Poll::Ready(output);
                 }
-                if sleep.is_none() {
-                    sleep.set(Some(sleep_until(deadline.instant())));
+                let below = report.below();
+                // A pending timer below that fires no later wakes the task in time.
+                let covered = below.is_some_and(|below| below <= deadline);
+                if sleep.is_none() && !covered {
+                    sleep.set(Some(sleep_until(deadline)));
                 }
-                let sleep = sleep.as_pin_mut().expect("armed above");
-                match sleep.poll(cx) {
-                    Poll::Ready(()) => {
-                        reporter.exceeded(Phase::InFlight, *on_expiry);
-                        Poll::Ready(Ok(on_expiry.into_response()))
+                let own = match sleep.as_pin_mut() {
+                    Some(sleep) => {
+                        if sleep.poll(cx).is_ready() {
+                            report.finish(None);
+                            relied.release();
+                            reporter.exceeded(Phase::InFlight, *on_expiry);
+                            return Poll::Ready(Ok(on_expiry.into_response()));
+                        }
+                        relied.record(cx);
+                        Some(deadline)
                     }
-                    Poll::Pending => Poll::Pending,
-                }
+                    None => None,
+                };
+                report.finish(armed::earliest(below, own));
+                Poll::Pending
             }
             KindProj::Rejected {
                 rejection,

@@ -30,6 +30,12 @@
 //! Work spawned onto another task leaves the deadline's scope; carry it over with
 //! [`Deadline::scope`].
 //!
+//! Deadlines nest: a server deadline, a client's total deadline inside it and a
+//! per-attempt one inside that are each tighter than the last. While an inner deadline has
+//! a timer armed that fires no later than an outer one, the outer one arms none, so a
+//! request pays for one timer rather than one per layer; the outer deadline is enforced
+//! just the same, arming its own timer once nothing below covers it.
+//!
 //! # Example
 //!
 //! ```
@@ -57,6 +63,7 @@
 //! # }
 //! ```
 
+mod armed;
 mod current;
 mod future;
 pub(crate) mod header;

@@ -16,11 +16,14 @@
 //!
 //! A covering timer can stop covering without the outer deadline being polled: its future
 //! may be dropped, or moved to another task and polled there, by code between the two.
-//! Then it wakes the task it reported to ([`Relied`]), which polls the outer deadline again.
+//! Then it wakes the task it reported to ([`Timer`]), which polls the outer deadline again.
 
+use pin_project_lite::pin_project;
 use std::cell::Cell;
-use std::task::{Context, Waker};
-use tokio::time::Instant;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use tokio::time::{Instant, Sleep, sleep_until};
 
 thread_local! {
     static EARLIEST: Cell<Option<Instant>> = const { Cell::new(None) };
@@ -66,34 +69,56 @@ pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant
     }
 }
 
-/// The task that was told about this future's timer, woken if the timer stops covering it.
-#[derive(Debug, Default)]
-pub(crate) struct Relied(Option<Waker>);
+pin_project! {
+    /// A deadline's armed timer, and the task whose poll it was last reported to.
+    pub(crate) struct Timer {
+        #[pin]
+        sleep: Sleep,
+        relied: Option<Waker>,
+    }
 
-impl Relied {
-    /// Records the task polling now; wakes the one recorded before if it is another task,
-    /// which may have relied on this timer and must look again.
+    impl PinnedDrop for Timer {
+        // Dropped unfinished: the task that may rely on this timer must look again.
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(waker) = this.project().relied.take() {
+                waker.wake();
+            }
+        }
+    }
+}
+
+impl Timer {
+    /// A timer for `deadline`, armed when first polled.
     #[inline]
-    pub(crate) fn record(&mut self, cx: &Context<'_>) {
-        match &mut self.0 {
+    pub(crate) fn new(deadline: Instant) -> Self {
+        Timer {
+            sleep: sleep_until(deadline),
+            relied: None,
+        }
+    }
+
+    /// Whether the deadline has passed; while it has not, records the task polling now,
+    /// waking the one recorded before if it is another (the timer moved to it, and no
+    /// longer wakes the first).
+    #[inline]
+    pub(crate) fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if this.sleep.poll(cx).is_ready() {
+            *this.relied = None;
+            return Poll::Ready(());
+        }
+        match this.relied {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             Some(waker) => std::mem::replace(waker, cx.waker().clone()).wake(),
-            None => self.0 = Some(cx.waker().clone()),
+            None => *this.relied = Some(cx.waker().clone()),
         }
+        Poll::Pending
     }
 
-    /// The timer has done its work (the future finished): nobody needs waking.
+    /// The future this timer guards has finished: nobody needs waking when it goes.
     #[inline]
-    pub(crate) fn release(&mut self) {
-        self.0 = None;
-    }
-
-    /// The timer goes away unfinished: wake the task that may rely on it.
-    #[inline]
-    pub(crate) fn abandon(&mut self) {
-        if let Some(waker) = self.0.take() {
-            waker.wake();
-        }
+    pub(crate) fn finished(self: Pin<&mut Self>) {
+        *self.project().relied = None;
     }
 }
 

@@ -1,5 +1,5 @@
 use super::{
-    armed::{self, Relied, Report},
+    armed::{self, Report, Timer},
     current::Scoped,
     layer::Reporter,
     telemetry::Phase,
@@ -12,21 +12,12 @@ use std::{
     pin::Pin,
     task::{Context, Poll},
 };
-use tokio::time::{Sleep, sleep_until};
 
 pin_project! {
     /// Response future of [`DeadlineService`](super::DeadlineService).
     pub struct ResponseFuture<F> {
         #[pin]
         kind: Kind<F>,
-    }
-
-    impl<F> PinnedDrop for ResponseFuture<F> {
-        fn drop(this: Pin<&mut Self>) {
-            if let KindProj::Bounded { relied, .. } = this.project().kind.project() {
-                relied.abandon();
-            }
-        }
     }
 }
 
@@ -45,8 +36,7 @@ pin_project! {
             #[pin]
             future: Scoped<F>,
             #[pin]
-            sleep: Option<Sleep>,
-            relied: Relied,
+            timer: Option<Timer>,
             on_expiry: Rejection,
             reporter: Reporter,
         },
@@ -68,8 +58,7 @@ impl<F> ResponseFuture<F> {
         ResponseFuture {
             kind: Kind::Bounded {
                 future,
-                sleep: None,
-                relied: Relied::default(),
+                timer: None,
                 on_expiry,
                 reporter,
             },
@@ -99,8 +88,7 @@ where
             KindProj::Unbounded { future } => future.poll(cx),
             KindProj::Bounded {
                 future,
-                mut sleep,
-                relied,
+                mut timer,
                 on_expiry,
                 reporter,
             } => {
@@ -108,24 +96,24 @@ where
                 let report = Report::start();
                 if let Poll::Ready(output) = future.poll(cx) {
                     report.finish(None);
-                    relied.release();
+                    if let Some(timer) = timer.as_pin_mut() {
+                        timer.finished();
+                    }
                     return Poll::Ready(output);
                 }
                 let below = report.below();
                 // A pending timer below that fires no later wakes the task in time.
                 let covered = below.is_some_and(|below| below <= deadline);
-                if sleep.is_none() && !covered {
-                    sleep.set(Some(sleep_until(deadline)));
+                if timer.is_none() && !covered {
+                    timer.set(Some(Timer::new(deadline)));
                 }
-                let own = match sleep.as_pin_mut() {
-                    Some(sleep) => {
-                        if sleep.poll(cx).is_ready() {
+                let own = match timer.as_pin_mut() {
+                    Some(timer) => {
+                        if timer.poll_expired(cx).is_ready() {
                             report.finish(None);
-                            relied.release();
                             reporter.exceeded(Phase::InFlight, *on_expiry);
                             return Poll::Ready(Ok(on_expiry.into_response()));
                         }
-                        relied.record(cx);
                         Some(deadline)
                     }
                     None => None,

@@ -13,10 +13,7 @@
 use std::sync::Arc;
 
 use http::HeaderMap;
-use http::header::{
-    CONNECTION, HeaderName, HeaderValue, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE, TRAILER,
-    TRANSFER_ENCODING, UPGRADE,
-};
+use http::header::{CONNECTION, HeaderName, HeaderValue};
 use shop_kit::config::Secret;
 use subtle::ConstantTimeEq;
 
@@ -40,15 +37,16 @@ pub const CONTROL_HEADERS: [HeaderName; 3] = [
     seawall::headers::NO_RETRY,
 ];
 
-static HOP_BY_HOP: [HeaderName; 8] = [
-    CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    PROXY_AUTHENTICATE,
-    PROXY_AUTHORIZATION,
-    TE,
-    TRAILER,
-    TRANSFER_ENCODING,
-    UPGRADE,
+/// The hop-by-hop headers (RFC 9110 §7.6.1), which a proxy never passes on.
+static HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
 ];
 
 /// The admin token, compared in constant time.
@@ -108,7 +106,7 @@ pub fn strip_inbound(headers: &mut HeaderMap, admin: &AdminCredential) -> bool {
 
 /// Removes the hop-by-hop headers, and those the `Connection` header names.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    if !carries_any(headers, |name| HOP_BY_HOP.contains(name)) {
+    if !carries_any(headers, is_hop_by_hop) {
         return;
     }
     let named: Vec<HeaderName> = headers
@@ -121,9 +119,16 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
     for name in named {
         headers.remove(name);
     }
-    for name in &HOP_BY_HOP {
+    for name in HOP_BY_HOP {
         headers.remove(name);
     }
+}
+
+/// Whether `name` is one of [`HOP_BY_HOP`], compared as text: this runs for every header
+/// of every request and response, and eight `HeaderName` comparisons cost several times
+/// more.
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    HOP_BY_HOP.contains(&name.as_str())
 }
 
 /// Whether any header's name is `wanted`. Nearly every request and response carries none

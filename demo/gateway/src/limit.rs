@@ -14,10 +14,11 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName};
 use uuid::Uuid;
 
 use crate::config::RateLimitPolicy;
+use crate::headers::number_value;
 
 // foldhash rather than SipHash: the keys are addresses and verified user ids, and the
 // limiter hashes one or two of them on every request.
@@ -88,9 +89,9 @@ pub struct Standing {
 impl Standing {
     /// Writes the three `RateLimit-*` headers.
     pub fn write(&self, headers: &mut HeaderMap) {
-        headers.insert(RATELIMIT_LIMIT, HeaderValue::from(self.limit));
-        headers.insert(RATELIMIT_REMAINING, HeaderValue::from(self.remaining));
-        headers.insert(RATELIMIT_RESET, HeaderValue::from(self.reset_secs));
+        headers.insert(RATELIMIT_LIMIT, number_value(self.limit.into()));
+        headers.insert(RATELIMIT_REMAINING, number_value(self.remaining.into()));
+        headers.insert(RATELIMIT_RESET, number_value(self.reset_secs));
     }
 }
 

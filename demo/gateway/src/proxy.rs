@@ -19,7 +19,9 @@ use crate::auth::authenticate;
 use crate::balance::{Target, Upstream};
 use crate::body::{ReadError, read_limited};
 use crate::errors;
-use crate::headers::{Text, UPSTREAM, USER_ID, remove_hop_by_hop, text_value, uuid_value};
+use crate::headers::{
+    Text, UPSTREAM, USER_ID, number_value, remove_hop_by_hop, text_value, uuid_value,
+};
 use crate::limit::{RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET, Refusal};
 use crate::pipeline::UpstreamBody;
 use crate::route::Route;
@@ -204,9 +206,9 @@ fn too_many_requests(route: &Route, refusal: Refusal) -> Response {
     .with_retry_after(refusal.retry_after)
     .into_response();
     let headers = response.headers_mut();
-    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(refusal.limit));
-    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(0));
-    headers.insert(RATELIMIT_RESET, HeaderValue::from(reset.max(1)));
+    headers.insert(RATELIMIT_LIMIT, number_value(refusal.limit.into()));
+    headers.insert(RATELIMIT_REMAINING, number_value(0));
+    headers.insert(RATELIMIT_RESET, number_value(reset.max(1)));
     response.extensions_mut().insert(Rejection::RateLimited {
         retry_after: Some(refusal.retry_after),
     });

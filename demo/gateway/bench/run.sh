@@ -2,11 +2,16 @@
 # The gateway's whole-process benchmark (BENCHMARKS.md): one upstream, and in front of it in
 # turn a bare hyper-util reverse proxy, nginx (Debian's, as a reverse proxy with keep-alive
 # upstream connections) and the gateway with its full stack; wrk drives each with the same
-# settings in one run. Needs wrk and nginx. Usage: demo/gateway/bench/run.sh [seconds] [connections]
+# settings in one run. Needs wrk and nginx.
+# Usage: demo/gateway/bench/run.sh [seconds] [connections] [rounds]
+# With several rounds the four proxies are measured in turn in each round (the machine's
+# speed drifts between minutes on a shared VM), and the last line gives each round's
+# gateway/bare throughput ratio and their median.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 SECONDS_PER_RUN=${1:-10}
 CONNECTIONS=${2:-32}
+ROUNDS=${3:-1}
 THREADS=2
 CARGO_INCREMENTAL=0 cargo build --release -p gateway --example bench_proxy --quiet
 BIN=target/release/examples/bench_proxy
@@ -54,11 +59,18 @@ run() { # name url [header]
   p99=$(awk '$1=="99%" {print $2}' "$WORK/$name.txt")
   non2xx=$(awk '/Non-2xx/ {print $5}' "$WORK/$name.txt")
   printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  LAST_RPS=$rps
 }
 echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $(nproc) CPUs shared by wrk, proxy and upstream"
 echo "| proxy | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
-run "direct (no proxy)" "http://127.0.0.1:$UP/things/1"
-run "bare hyper-util proxy" "http://127.0.0.1:$BARE/things/1"
-run "nginx" "http://127.0.0.1:$NGINX/api/things/1"
-run "gateway (full stack)" "http://127.0.0.1:$GW/api/things/1" -H "Authorization: Bearer $TOKEN"
+RATIOS=()
+for round in $(seq 1 "$ROUNDS"); do
+  run "direct (no proxy)" "http://127.0.0.1:$UP/things/1"
+  run "bare hyper-util proxy" "http://127.0.0.1:$BARE/things/1"; bare_rps=$LAST_RPS
+  run "nginx" "http://127.0.0.1:$NGINX/api/things/1"
+  run "gateway (full stack)" "http://127.0.0.1:$GW/api/things/1" -H "Authorization: Bearer $TOKEN"
+  RATIOS+=("$(awk -v g="$LAST_RPS" -v b="$bare_rps" 'BEGIN { printf "%.3f", g / b }')")
+done
+printf 'gateway/bare throughput by round: %s; median %s\n' "${RATIOS[*]}" \
+  "$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"

@@ -59,6 +59,37 @@ impl Report {
     }
 }
 
+/// Whether `deadline` has passed, for a deadline future whose inner future is pending:
+/// arms its timer in `slot` unless a timer below, in `report`, fires no later; then ends
+/// the report with the earliest timer pending here. Apart from the inner future's poll, so
+/// that a future that answers at once runs only the short path.
+#[inline(never)]
+pub(crate) fn expired(
+    mut slot: Pin<&mut Option<Timer>>,
+    report: Report,
+    deadline: Instant,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    let below = report.below();
+    // A pending timer below that fires no later wakes the task in time.
+    let covered = below.is_some_and(|below| below <= deadline);
+    if slot.is_none() && !covered {
+        slot.set(Some(Timer::new(deadline)));
+    }
+    let own = match slot.as_pin_mut() {
+        Some(timer) => {
+            if timer.poll_expired(cx).is_ready() {
+                report.finish(None);
+                return Poll::Ready(());
+            }
+            Some(deadline)
+        }
+        None => None,
+    };
+    report.finish(earliest(below, own));
+    Poll::Pending
+}
+
 /// The earlier of two optional instants.
 #[inline]
 pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {

@@ -88,7 +88,7 @@ where
             KindProj::Unbounded { future } => future.poll(cx),
             KindProj::Bounded {
                 future,
-                mut timer,
+                timer,
                 on_expiry,
                 reporter,
             } => {
@@ -101,24 +101,10 @@ where
                     }
                     return Poll::Ready(output);
                 }
-                let below = report.below();
-                // A pending timer below that fires no later wakes the task in time.
-                let covered = below.is_some_and(|below| below <= deadline);
-                if timer.is_none() && !covered {
-                    timer.set(Some(Timer::new(deadline)));
+                if armed::expired(timer, report, deadline, cx).is_ready() {
+                    reporter.exceeded(Phase::InFlight, *on_expiry);
+                    return Poll::Ready(Ok(on_expiry.into_response()));
                 }
-                let own = match timer.as_pin_mut() {
-                    Some(timer) => {
-                        if timer.poll_expired(cx).is_ready() {
-                            report.finish(None);
-                            reporter.exceeded(Phase::InFlight, *on_expiry);
-                            return Poll::Ready(Ok(on_expiry.into_response()));
-                        }
-                        Some(deadline)
-                    }
-                    None => None,
-                };
-                report.finish(armed::earliest(below, own));
                 Poll::Pending
             }
             KindProj::Rejected {

@@ -173,20 +173,34 @@ pub fn number_value(number: u64) -> HeaderValue {
         return HeaderValue::from_static(digit);
     }
     let mut text = Text::default();
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(number).as_bytes();
-    text.bytes[..digits.len()].copy_from_slice(digits);
-    text.len = digits.len();
+    text.push(itoa::Buffer::new().format(number).as_bytes())
+        .expect("20 digits at most");
     text_value(text).expect("digits are a valid header value")
 }
 
 /// Up to 45 bytes of text the gateway writes into a header: an id or an address.
 #[derive(Debug, Clone, Copy)]
 pub struct Text {
-    /// The buffer.
-    pub bytes: [u8; 45],
-    /// How much of it is the text.
-    pub len: usize,
+    bytes: [u8; 45],
+    /// How much of `bytes` is the text.
+    len: usize,
+}
+
+impl Text {
+    /// Appends `bytes`; `Err` when they do not fit.
+    pub fn push(&mut self, bytes: &[u8]) -> std::fmt::Result {
+        let end = self.len + bytes.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        room.copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl std::fmt::Write for Text {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.push(text.as_bytes())
+    }
 }
 
 impl Default for Text {
@@ -215,26 +229,31 @@ pub fn text_value(text: Text) -> Option<HeaderValue> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn generated_values_hold_their_text() {
         let id = uuid::Uuid::new_v4();
         assert_eq!(uuid_value(id).to_str().unwrap(), id.to_string());
         let mut text = Text::default();
-        text.bytes[..3].copy_from_slice(b"a b");
-        text.len = 3;
+        text.push(b"a b").unwrap();
         let value = text_value(text).unwrap();
         assert_eq!(value.clone().as_bytes(), b"a b");
         for number in [0, 7, 10, 4_294_967_295, u64::MAX] {
             assert_eq!(number_value(number).to_str().unwrap(), number.to_string());
         }
-        text.bytes[1] = b'\n';
+        text.push(b"\n").unwrap();
         assert!(
             text_value(text).is_none(),
             "a newline cannot be in a header value"
         );
+        assert!(text.push(&[b'x'; 42]).is_err(), "45 bytes at most");
+        assert_eq!(
+            text.as_ref(),
+            b"a b\n",
+            "a push that does not fit writes nothing"
+        );
     }
-    use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         pairs

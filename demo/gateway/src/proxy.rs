@@ -174,22 +174,14 @@ fn address_value(address: IpAddr) -> Option<HeaderValue> {
         IpAddr::V4(v4) => {
             for (i, octet) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    text.bytes[text.len] = b'.';
-                    text.len += 1;
+                    text.push(b".").ok()?;
                 }
-                let mut digits = itoa::Buffer::new();
-                let digits = digits.format(octet).as_bytes();
-                text.bytes[text.len..text.len + digits.len()].copy_from_slice(digits);
-                text.len += digits.len();
+                text.push(itoa::Buffer::new().format(octet).as_bytes())
+                    .ok()?;
             }
         }
-        IpAddr::V6(v6) => {
-            // The longest form, 45 bytes, fits the buffer.
-            use std::io::Write;
-            let mut cursor = std::io::Cursor::new(&mut text.bytes[..]);
-            write!(cursor, "{v6}").ok()?;
-            text.len = usize::try_from(cursor.position()).ok()?;
-        }
+        // The longest form, 45 bytes, fits the buffer.
+        IpAddr::V6(v6) => std::fmt::Write::write_fmt(&mut text, format_args!("{v6}")).ok()?,
     }
     text_value(text)
 }

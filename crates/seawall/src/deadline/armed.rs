@@ -162,15 +162,26 @@ mod tests {
     async fn reports_merge_the_earliest_and_restore_the_outside() {
         let now = Instant::now();
         let (near, far) = (now + Duration::from_secs(1), now + Duration::from_secs(5));
+        // Stands for the code around the deadline futures: it reads what they report.
+        let enclosing = Report::start();
         let outer = Report::start();
         let inner = Report::start();
         assert_eq!(inner.below(), None);
         inner.finish(Some(far));
         assert_eq!(outer.below(), Some(far));
         let sibling = Report::start();
+        assert_eq!(sibling.below(), None, "a sibling's report starts empty");
         sibling.finish(Some(near));
         assert_eq!(outer.below(), Some(near), "the earliest of both siblings");
+        // A future that finished reports nothing of what was below it.
         outer.finish(None);
-        assert_eq!(Report::start().below(), None, "taken by the last start");
+        assert_eq!(enclosing.below(), None);
+        // A pending one reports its own timer, merged with what was there before.
+        let pending = Report::start();
+        pending.finish(Some(far));
+        let later = Report::start();
+        later.finish(Some(now + Duration::from_secs(9)));
+        assert_eq!(enclosing.below(), Some(far));
+        enclosing.finish(None);
     }
 }

@@ -124,6 +124,14 @@ fn trace(c: &mut Criterion) {
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench")));
     let _default = tracing::subscriber::set_default(subscriber);
+    // The unsampled request carries a `traceparent`, which costs the router too (its
+    // header map is built and dropped): this is the case's fair baseline.
+    bench_service(
+        c,
+        "axum router + no-op layer (unsampled traceparent)",
+        router().layer(tower::layer::util::Identity::new()),
+        unsampled_request,
+    );
     bench_service(
         c,
         "seawall/trace (unsampled parent)",

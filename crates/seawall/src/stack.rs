@@ -72,7 +72,7 @@ impl ClientStack {
     }
 }
 
-impl<S, C: Clone, K: Clone> Layer<S> for ClientStack<C, K> {
+impl<S: Clone, C: Clone, K: Clone> Layer<S> for ClientStack<C, K> {
     type Service = DeadlineService<Retry<CircuitBreaker<DeadlineService<S>, C, K>, C>>;
 
     fn layer(&self, inner: S) -> Self::Service {

@@ -217,3 +217,44 @@ async fn client_exposition_has_server_address_template_and_transport_errors() {
         Some(1.0)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_client_layer_s_route_labels_requests_without_a_template_of_their_own() {
+    let recorder = recorder();
+    let handle = recorder.handle();
+    let _local = metrics::set_default_local_recorder(&recorder);
+
+    let upstream =
+        service_fn(|_req: Request<Body>| async { Ok::<_, BoxError>(Response::new(Body::empty())) });
+    let client = ServiceBuilder::new()
+        .layer(HttpMetricsLayer::client("gateway").route(RouteTemplate::new("/api/users/*")))
+        .service(upstream);
+    let plain = Request::get("http://users:8081/users/7")
+        .body(Body::empty())
+        .unwrap();
+    client.clone().oneshot(plain).await.unwrap();
+    let mut labelled = Request::get("http://users:8081/users/me")
+        .body(Body::empty())
+        .unwrap();
+    labelled
+        .extensions_mut()
+        .insert(RouteTemplate::new("/users/me"));
+    client.oneshot(labelled).await.unwrap();
+
+    let exposition = handle.render();
+    promtool_check(&exposition);
+    let count = |route: &str| {
+        value(
+            &exposition,
+            &format!(
+                "http_client_request_duration_seconds_count{{service_name=\"gateway\",http_request_method=\"GET\",server_address=\"users\",http_route=\"{route}\",http_response_status_code=\"200\"}}"
+            ),
+        )
+    };
+    assert_eq!(count("/api/users/*"), Some(1.0), "{exposition}");
+    assert_eq!(
+        count("/users/me"),
+        Some(1.0),
+        "the request's own template wins"
+    );
+}

@@ -264,6 +264,65 @@ async fn failures_are_retried_until_success_and_success_is_not_marked() {
     assert_eq!(log.calls(), 3);
 }
 
+/// Counts the clones made of the service it wraps.
+struct CountingClones<S> {
+    inner: S,
+    clones: Arc<AtomicUsize>,
+}
+
+impl<S: Clone> Clone for CountingClones<S> {
+    fn clone(&self) -> Self {
+        self.clones.fetch_add(1, Ordering::Relaxed);
+        CountingClones {
+            inner: self.inner.clone(),
+            clones: Arc::clone(&self.clones),
+        }
+    }
+}
+
+impl<S: Service<R>, R> Service<R> for CountingClones<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: R) -> S::Future {
+        self.inner.call(req)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_a_retried_request_clones_the_inner_service_once_for_all_its_retries() {
+    let log = Log::default();
+    let clones = Arc::new(AtomicUsize::new(0));
+    let inner = CountingClones {
+        inner: recorder(&log, Duration::ZERO, script(&[200, 500, 500, 200])),
+        clones: Arc::clone(&clones),
+    };
+    let mut svc = builder().max_attempts(3).build().unwrap().layer(inner);
+    let at_start = clones.load(Ordering::Relaxed);
+
+    let res = send(&mut svc, get()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        clones.load(Ordering::Relaxed),
+        at_start,
+        "answered at once: no clone"
+    );
+
+    let res = send(&mut svc, get()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(log.calls(), 4);
+    assert_eq!(
+        clones.load(Ordering::Relaxed),
+        at_start + 1,
+        "two retries, one clone"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn attempts_stop_at_max_attempts_and_the_last_failure_is_marked_no_retry() {
     let log = Log::default();

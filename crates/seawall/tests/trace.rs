@@ -21,6 +21,7 @@ use opentelemetry_sdk::{
 };
 use seawall::{
     retry::{ReplayBody, RetryBudget, RetryLayer},
+    route::RouteTemplate,
     trace::HttpTraceLayer,
 };
 use std::{
@@ -374,4 +375,38 @@ async fn a_breaker_rejection_is_marked_on_the_attempt_span() {
         attribute(span, "error.type").map(Value::to_string),
         Some("circuit_open".to_owned())
     );
+}
+
+#[tokio::test]
+async fn a_client_layer_s_route_names_spans_of_requests_without_a_template() {
+    let (subscriber, exporter) = otel_subscriber();
+    let _default = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+
+    let upstream = tower::service_fn(|_req: Request<Empty<Bytes>>| async {
+        Ok::<_, std::convert::Infallible>(Response::new(Empty::<Bytes>::new()))
+    });
+    let client = ServiceBuilder::new()
+        .layer(HttpTraceLayer::client("gateway").route(RouteTemplate::new("/api/users/*")))
+        .service(upstream);
+    let plain = Request::get("http://users/users/7")
+        .body(Empty::new())
+        .unwrap();
+    client.clone().oneshot(plain).await.unwrap();
+    let mut labelled = Request::get("http://users/users/me")
+        .body(Empty::new())
+        .unwrap();
+    labelled
+        .extensions_mut()
+        .insert(RouteTemplate::new("/users/me"));
+    client.oneshot(labelled).await.unwrap();
+
+    let mut names: Vec<String> = exporter
+        .get_finished_spans()
+        .unwrap()
+        .iter()
+        .map(|span| span.name.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["GET /api/users/*", "GET /users/me"]);
 }

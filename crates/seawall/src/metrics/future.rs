@@ -3,7 +3,7 @@ use super::{
     layer::{Shared, Side},
     series::{ActiveGuard, SeriesRef},
 };
-use crate::route::RouteLabel;
+use crate::route::{RouteLabel, RouteTemplate};
 use http::Response;
 use pin_project_lite::pin_project;
 use std::{
@@ -38,7 +38,10 @@ impl Recording {
         };
         let series = SeriesRef {
             method: self.method,
-            route: self.route.as_ref().map(RouteLabel::as_str),
+            route: match &self.route {
+                Some(route) => Some(route.as_str()),
+                None => self.shared.route.as_ref().map(RouteTemplate::as_str),
+            },
             address: self.address.as_deref(),
             status,
             error,

@@ -117,6 +117,10 @@ impl DurationSeries {
         }
     }
 
+    pub(crate) fn service_name(&self) -> &SharedString {
+        &self.service_name
+    }
+
     pub(crate) fn record(&self, series: SeriesRef<'_>, seconds: f64) {
         if let Some(histogram) = self
             .series

@@ -2,8 +2,8 @@ use super::{
     Attempt, ReplayBody,
     backoff::Delays,
     body::{Buffer, Buffered, Replay},
-    policy::{Decision, Policy},
-    service::{deadline_exceeded, mark_no_retry},
+    policy::Decision,
+    service::{Shared, deadline_exceeded, mark_no_retry},
 };
 use crate::{
     classify::Classify,
@@ -82,7 +82,7 @@ where
 
     /// A retryable request whose body must be read before the first attempt.
     pub(crate) fn buffering(attempts: Attempts<S, C>, parts: Parts, body: B) -> Self {
-        let cap = attempts.policy.settings.max_replay_bytes;
+        let cap = attempts.shared.policy.settings.max_replay_bytes;
         ResponseFuture {
             state: State::Buffering {
                 buffering: Box::new((Some(parts), Buffer::new(body, cap))),
@@ -92,16 +92,11 @@ where
     }
 
     /// A retryable request with an empty body: keeps a copy of the head and calls the
-    /// ready `inner` service with the first attempt. Built as one value, so that
-    /// the head, the body and the attempt state are written where the future keeps them
-    /// instead of being moved there piece by piece.
+    /// ready `inner` service with the first attempt; a retry takes its own service from
+    /// `shared`. Built as one value, so that the head, the body and the attempt state are
+    /// written where the future keeps them instead of being moved there piece by piece.
     #[inline]
-    pub(crate) fn empty_body(policy: Arc<Policy<C>>, inner: &mut S, parts: Parts) -> Self
-    where
-        S: Clone,
-    {
-        // The clone waits for the retries, to be made ready again; the ready one is called.
-        let service = inner.clone();
+    pub(crate) fn empty_body(shared: Arc<Shared<S, C>>, inner: &mut S, parts: Parts) -> Self {
         let replay = Replay::empty();
         let template = clone_head(&parts);
         let timeout = sent_timeout(&parts.headers);
@@ -109,8 +104,8 @@ where
         ResponseFuture {
             state: State::Calling { future },
             attempts: Some(Attempts {
-                policy,
-                service,
+                shared,
+                service: None,
                 template: Some(template),
                 replay: Some(replay),
                 sent: 1,
@@ -123,7 +118,7 @@ where
 
 impl<S, B, C, ResBody> Future for ResponseFuture<S, B, C>
 where
-    S: Service<Request<ReplayBody<B>>, Response = Response<ResBody>>,
+    S: Service<Request<ReplayBody<B>>, Response = Response<ResBody>> + Clone,
     B: Body + Unpin,
     ResBody: Default,
     C: Classify<Response<ResBody>, S::Error>,
@@ -144,7 +139,7 @@ where
                     let attempts = this.attempts.as_mut().expect(POLLED_AFTER_READY);
                     let request = attempts.first(parts.take().expect(POLLED_AFTER_READY), buffered);
                     State::Calling {
-                        future: attempts.service.call(request),
+                        future: attempts.service().call(request),
                     }
                 }
                 StateProj::Calling { future } => {
@@ -171,16 +166,16 @@ where
                 }
                 StateProj::Readying => {
                     let attempts = this.attempts.as_mut().expect(POLLED_AFTER_READY);
-                    if let Err(error) = ready!(attempts.service.poll_ready(cx)) {
+                    if let Err(error) = ready!(attempts.service().poll_ready(cx)) {
                         return Poll::Ready(Err(error));
                     }
                     // Waiting for readiness may have eaten the time the back-off left.
-                    if !attempts.policy.may_start(attempts.sent + 1) {
+                    if !attempts.shared.policy.may_start(attempts.sent + 1) {
                         return Poll::Ready(Ok(deadline_exceeded()));
                     }
                     let request = attempts.next();
                     State::Calling {
-                        future: attempts.service.call(request),
+                        future: attempts.service().call(request),
                     }
                 }
             };
@@ -191,8 +186,10 @@ where
 
 /// The state of one retryable request across its attempts.
 pub(crate) struct Attempts<S, C> {
-    policy: Arc<Policy<C>>,
-    service: S,
+    shared: Arc<Shared<S, C>>,
+    /// The service of the attempts after the first call: the one a buffered request is
+    /// first sent with, else a clone taken from `shared` when a retry is due.
+    service: Option<S>,
     /// The request head for the next retry; `None` when the body could not be kept or
     /// once the last attempt has taken it.
     template: Option<Parts>,
@@ -208,9 +205,9 @@ pub(crate) struct Attempts<S, C> {
 
 impl<S, C> Attempts<S, C> {
     #[inline]
-    pub(crate) fn new(policy: Arc<Policy<C>>, service: S) -> Self {
+    pub(crate) fn new(shared: Arc<Shared<S, C>>, service: Option<S>) -> Self {
         Attempts {
-            policy,
+            shared,
             service,
             template: None,
             replay: None,
@@ -218,6 +215,15 @@ impl<S, C> Attempts<S, C> {
             delays: None,
             timeout: None,
         }
+    }
+
+    /// The service of the next attempt.
+    fn service(&mut self) -> &mut S
+    where
+        S: Clone,
+    {
+        let shared = &self.shared;
+        self.service.get_or_insert_with(|| shared.service())
     }
 
     /// The first attempt. Keeps a copy of the head only when the body can be replayed.
@@ -245,7 +251,7 @@ impl<S, C> Attempts<S, C> {
     /// [`Attempt`] number and `TIMEOUT_MS` less the time spent since the first attempt.
     fn next<B: Body>(&mut self) -> Request<ReplayBody<B>> {
         self.sent += 1;
-        let head = if self.sent >= self.policy.settings.max_attempts {
+        let head = if self.sent >= self.shared.policy.settings.max_attempts {
             self.template.take()
         } else {
             self.template.as_ref().map(clone_head)
@@ -267,8 +273,8 @@ impl<S, C> Attempts<S, C> {
     where
         C: Classify<Response<ResBody>, E>,
     {
-        let outcome = self.policy.classifier.classify(result.as_ref());
-        self.policy.telemetry.attempt(outcome);
+        let outcome = self.shared.policy.classifier.classify(result.as_ref());
+        self.shared.policy.telemetry.attempt(outcome);
         if !outcome.is_failure() {
             return Decision::Accept;
         }
@@ -276,7 +282,8 @@ impl<S, C> Attempts<S, C> {
             .as_ref()
             .is_ok_and(|response| response.headers().contains_key(NO_RETRY));
         let replayable = self.replay.is_some();
-        self.policy
+        self.shared
+            .policy
             .decide(self.sent, outcome, marked, replayable, &mut self.delays)
     }
 }

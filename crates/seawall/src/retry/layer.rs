@@ -51,7 +51,7 @@ impl<C: fmt::Debug> fmt::Debug for RetryLayer<C> {
     }
 }
 
-impl<S, C> Layer<S> for RetryLayer<C> {
+impl<S: Clone, C> Layer<S> for RetryLayer<C> {
     type Service = Retry<S, C>;
 
     fn layer(&self, inner: S) -> Retry<S, C> {

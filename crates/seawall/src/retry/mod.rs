@@ -66,8 +66,10 @@
 //!
 //! No lock and no allocation of the layer's own: an atomic add to deposit in the budget,
 //! and for a request that may be retried (an idempotent method and `max_attempts > 1`) a
-//! reference count, a clone of the inner service and a copy of the request head (method,
-//! URI, version, headers, extensions). For a request without headers or extensions and
+//! reference count and a copy of the request head (method, URI, version, headers,
+//! extensions). The inner service is not cloned per call: the layer keeps a spare clone,
+//! made when it wraps the service, and a retry clones that one (a request with a body to
+//! buffer still takes the ready service with it and leaves a clone behind). For a request without headers or extensions and
 //! with an empty body that copy allocates nothing, except that the first copy of a URI
 //! parsed from a string may allocate once to share its bytes. Other requests are passed
 //! straight through, without a copy. The only time a request is answered by the layer

@@ -4,7 +4,7 @@ use http::{HeaderValue, Request, Response};
 use http_body::Body;
 use std::{
     fmt, mem,
-    sync::Arc,
+    sync::{Arc, Mutex, PoisonError},
     task::{Context, Poll},
 };
 use tower_service::Service;
@@ -19,20 +19,45 @@ use tower_service::Service;
 /// `Default` so the layer can answer an expired deadline itself.
 pub struct Retry<S, C> {
     inner: S,
-    policy: Arc<Policy<C>>,
+    shared: Arc<Shared<S, C>>,
+}
+
+/// What a [`Retry`], its clones and their response futures share: the layer's policy, and
+/// a clone of the inner service from which each retry takes its own. A call that is never
+/// retried then clones no service (the inner stack's reference counts, in a real client).
+pub(crate) struct Shared<S, C> {
+    pub(crate) policy: Arc<Policy<C>>,
+    spare: Mutex<S>,
+}
+
+impl<S: Clone, C> Shared<S, C> {
+    /// A service for a retry, to be made ready.
+    pub(crate) fn service(&self) -> S {
+        self.spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl<S: Clone, C> Retry<S, C> {
+    pub(crate) fn new(inner: S, policy: Arc<Policy<C>>) -> Self {
+        let spare = Mutex::new(inner.clone());
+        Retry {
+            inner,
+            shared: Arc::new(Shared { policy, spare }),
+        }
+    }
 }
 
 impl<S, C> Retry<S, C> {
-    pub(crate) fn new(inner: S, policy: Arc<Policy<C>>) -> Self {
-        Retry { inner, policy }
-    }
-
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
-    /// The wrapped service, mutably.
+    /// The wrapped service, mutably. Retries go through clones of the service as it was
+    /// when the layer wrapped it.
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
@@ -44,7 +69,7 @@ impl<S, C> Retry<S, C> {
 
     /// The budget this service's retries are paid from, shared with its clones.
     pub fn budget(&self) -> &RetryBudget {
-        &self.policy.settings.budget
+        &self.shared.policy.settings.budget
     }
 }
 
@@ -52,7 +77,7 @@ impl<S: Clone, C> Clone for Retry<S, C> {
     fn clone(&self) -> Self {
         Retry {
             inner: self.inner.clone(),
-            policy: Arc::clone(&self.policy),
+            shared: Arc::clone(&self.shared),
         }
     }
 }
@@ -61,7 +86,7 @@ impl<S: fmt::Debug, C: fmt::Debug> fmt::Debug for Retry<S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Retry")
             .field("inner", &self.inner)
-            .field("policy", &self.policy)
+            .field("policy", &self.shared.policy)
             .finish()
     }
 }
@@ -82,24 +107,23 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        if !self.policy.may_start(1) {
+        if !self.shared.policy.may_start(1) {
             return ResponseFuture::deadline_exceeded();
         }
-        self.policy.settings.budget.deposit();
-        if !self.policy.may_retry(&request) {
+        self.shared.policy.settings.budget.deposit();
+        if !self.shared.policy.may_retry(&request) {
             return ResponseFuture::once(self.inner.call(request.map(ReplayBody::stream)));
         }
         let (parts, body) = request.into_parts();
         if body.is_end_stream() {
-            // Nothing to read first: call the ready service now, and keep a clone, to be
-            // made ready again, for the retries.
-            return ResponseFuture::empty_body(Arc::clone(&self.policy), &mut self.inner, parts);
+            // Nothing to read first: call the ready service now.
+            return ResponseFuture::empty_body(Arc::clone(&self.shared), &mut self.inner, parts);
         }
         // The ready service goes with the request; its clone waits for the next call.
         let clone = self.inner.clone();
         let service = mem::replace(&mut self.inner, clone);
         ResponseFuture::buffering(
-            Attempts::new(Arc::clone(&self.policy), service),
+            Attempts::new(Arc::clone(&self.shared), Some(service)),
             parts,
             body,
         )

@@ -1,4 +1,5 @@
 use super::service::HttpTrace;
+use crate::route::RouteTemplate;
 use std::sync::Arc;
 use tower_layer::Layer;
 
@@ -6,8 +7,17 @@ use tower_layer::Layer;
 #[derive(Debug, Clone)]
 pub struct HttpTraceLayer {
     pub(crate) side: Side,
-    pub(crate) service_name: Arc<str>,
+    pub(crate) names: Arc<Names>,
     pub(crate) skip_unsampled: bool,
+}
+
+/// The names a layer's spans carry, behind one `Arc` so that a clone of the service
+/// (which a retry layer above makes per call) bumps one reference count.
+#[derive(Debug)]
+pub(crate) struct Names {
+    pub(crate) service_name: Box<str>,
+    /// The route of requests that carry no template of their own.
+    pub(crate) route: Option<RouteTemplate>,
 }
 
 /// Which side of a call the layer sits on.
@@ -19,22 +29,36 @@ pub(crate) enum Side {
 
 impl HttpTraceLayer {
     /// Server spans for the service named `service_name`, parented on the caller's context.
-    pub fn server(service_name: impl Into<Arc<str>>) -> Self {
+    pub fn server(service_name: impl Into<Box<str>>) -> Self {
         HttpTraceLayer {
             side: Side::Server,
-            service_name: service_name.into(),
+            names: Names::new(service_name.into(), None),
             skip_unsampled: true,
         }
     }
 
     /// Client spans for calls made by the service named `service_name`, whose context is
     /// written to each outgoing request.
-    pub fn client(service_name: impl Into<Arc<str>>) -> Self {
+    pub fn client(service_name: impl Into<Box<str>>) -> Self {
         HttpTraceLayer {
             side: Side::Client,
-            service_name: service_name.into(),
+            names: Names::new(service_name.into(), None),
             skip_unsampled: false,
         }
+    }
+
+    /// The route of requests that carry no [`RouteTemplate`] (nor, on servers, axum's
+    /// `MatchedPath`), for span names: for a client that calls one route of one service,
+    /// so that its requests need no extension. A request's own template still wins.
+    ///
+    /// ```
+    /// use seawall::{route::RouteTemplate, trace::HttpTraceLayer};
+    ///
+    /// let layer = HttpTraceLayer::client("gateway").route(RouteTemplate::new("/api/users/*"));
+    /// ```
+    pub fn route(mut self, template: RouteTemplate) -> Self {
+        self.names = Names::new(self.names.service_name.clone(), Some(template));
+        self
     }
 
     /// Whether a server skips the span of a request whose caller did not sample its trace
@@ -52,6 +76,15 @@ impl HttpTraceLayer {
     pub fn skip_unsampled(mut self, skip: bool) -> Self {
         self.skip_unsampled = skip && self.side == Side::Server;
         self
+    }
+}
+
+impl Names {
+    fn new(service_name: Box<str>, route: Option<RouteTemplate>) -> Arc<Self> {
+        Arc::new(Names {
+            service_name,
+            route,
+        })
     }
 }
 

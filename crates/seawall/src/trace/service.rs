@@ -67,7 +67,7 @@ where
                 Err(extracted) => parent = extracted,
             }
         }
-        let span = request_span(&req, side, &self.config.service_name);
+        let span = request_span(&req, side, &self.config.names);
         if !span.is_disabled() {
             match side {
                 Side::Server => {

@@ -1,6 +1,6 @@
 //! Making the span of a request and recording its outcome on it.
 
-use super::layer::Side;
+use super::layer::{Names, Side};
 use crate::{Rejection, route::template};
 use http::{Request, Response};
 use tracing::{Span, field::Empty};
@@ -19,10 +19,10 @@ fn attempt_of<B>(req: &Request<B>) -> u32 {
 }
 
 /// The span of one request (or one attempt, on clients).
-pub(crate) fn request_span<B>(req: &Request<B>, side: Side, service_name: &str) -> Span {
+pub(crate) fn request_span<B>(req: &Request<B>, side: Side, names: &Names) -> Span {
     let method = req.method().as_str();
-    let route = template(req.extensions());
-    let span = new_span(req, side, service_name, method, route);
+    let route = template(req.extensions()).or(names.route.as_ref().map(|r| r.as_str()));
+    let span = new_span(req, side, &names.service_name, method, route);
     // The name is formatted only for a span someone records.
     if !span.is_disabled() {
         span.record("otel.name", span_name(method, route));

@@ -23,6 +23,8 @@ pub mod auth;
 pub mod bus;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(any(feature = "auth", feature = "server"))]
+mod credentials;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 #[cfg(feature = "outbox")]

@@ -40,8 +40,7 @@ pub(super) async fn require_admin_token(
     let presented = request
         .headers()
         .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(bearer_token);
+        .and_then(|value| crate::credentials::bearer(value.as_bytes()));
     match presented {
         None => {
             let mut response =
@@ -59,11 +58,4 @@ pub(super) async fn require_admin_token(
             Problem::forbidden("the admin token is not valid").into_response()
         }
     }
-}
-
-/// The token of a `Bearer` credential; the scheme is case-insensitive (RFC 9110 §11.1).
-fn bearer_token(authorization: &str) -> Option<&str> {
-    let (scheme, token) = authorization.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

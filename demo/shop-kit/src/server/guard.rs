@@ -21,7 +21,7 @@ use super::rejection::rejection_as_problem;
 /// before the layers below see it, and gives the empty answers of the layers below a
 /// problem+json body ([`rejection_as_problem`]).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct ProblemGuardLayer {
+pub struct ProblemGuardLayer {
     body_limit: usize,
 }
 
@@ -44,7 +44,7 @@ impl<S> Layer<S> for ProblemGuardLayer {
 
 /// The service of [`ProblemGuardLayer`].
 #[derive(Debug, Clone)]
-pub(super) struct ProblemGuard<S> {
+pub struct ProblemGuard<S> {
     inner: S,
     body_limit: usize,
 }
@@ -76,7 +76,7 @@ where
 pin_project! {
     /// The response future of [`ProblemGuard`].
     #[project = GuardProj]
-    pub(super) enum GuardFuture<F> {
+    pub enum GuardFuture<F> {
         Refused { response: Option<Response> },
         Called { #[pin] future: F },
     }

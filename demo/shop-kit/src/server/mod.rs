@@ -69,8 +69,10 @@ pub use health::{
 };
 pub use instance_down::INSTANCE_DOWN;
 pub use rejection::REJECTION_PROBLEM_TYPE;
-pub use scaffold::ServiceScaffold;
+pub use scaffold::{ScaffoldParts, ServiceScaffold};
 pub use serve::{serve, serve_on};
-pub use stack::{DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT, ServerStack, ServerStackBuilder};
+pub use stack::{
+    DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT, ServerLayer, ServerStack, ServerStackBuilder,
+};
 #[cfg(feature = "storage")]
 pub use stored_app::StoredApp;

@@ -142,6 +142,16 @@ impl ServiceScaffold {
     /// service that applies them beyond its HTTP routes too (its event consumer, with
     /// `shop_kit::bus::FaultedHandler`).
     pub fn build_with_faults(self, api: Router) -> Result<(Router, FaultHandle), ServerError> {
+        let parts = self.build_parts()?;
+        let router = parts.stack.wrap(api).merge(parts.operations);
+        Ok((router, parts.faults))
+    }
+
+    /// The pieces [`build_with_faults`](Self::build_with_faults) assembles, for a service
+    /// that routes its API requests itself (the gateway): the server stack, to put around
+    /// its API service with [`ServerStack::layer`], and the health, metrics and admin
+    /// routes, which stay outside it.
+    pub fn build_parts(self) -> Result<ScaffoldParts, ServerError> {
         let metrics =
             seawall_telemetry::install_prometheus_recorder().map_err(ServerError::Metrics)?;
         let stack = self.stack.build()?;
@@ -160,6 +170,22 @@ impl ServiceScaffold {
             faults.clone(),
             self.admin_state,
         );
-        Ok((stack.wrap(api).merge(operations).merge(admin), faults))
+        Ok(ScaffoldParts {
+            stack,
+            operations: operations.merge(admin),
+            faults,
+        })
     }
+}
+
+/// What [`ServiceScaffold::build_parts`] returns.
+#[derive(Debug)]
+pub struct ScaffoldParts {
+    /// The server stack of the API routes.
+    pub stack: ServerStack,
+    /// `/health/*`, `/metrics`, `/admin/*` (and `/openapi.json` when given): outside the
+    /// stack, without a fallback.
+    pub operations: Router,
+    /// The faults `/admin/faults` controls.
+    pub faults: FaultHandle,
 }

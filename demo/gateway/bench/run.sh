@@ -6,7 +6,9 @@
 # Usage: demo/gateway/bench/run.sh [seconds] [connections] [rounds]
 # With several rounds the four proxies are measured in turn in each round (the machine's
 # speed drifts between minutes on a shared VM), and the last line gives each round's
-# gateway/bare throughput ratio and their median.
+# gateway/bare throughput ratio and their median. The bare proxy and the gateway run back to
+# back, in alternating order from round to round, so that a drift in the machine's speed
+# weighs on both alike.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 SECONDS_PER_RUN=${1:-10}
@@ -65,12 +67,16 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $(nproc) CPUs shared 
 echo "| proxy | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
 RATIOS=()
+run_bare() { run "bare hyper-util proxy" "http://127.0.0.1:$BARE/things/1"; bare_rps=$LAST_RPS; }
+run_gateway() {
+  run "gateway (full stack)" "http://127.0.0.1:$GW/api/things/1" -H "Authorization: Bearer $TOKEN"
+  gateway_rps=$LAST_RPS
+}
 for round in $(seq 1 "$ROUNDS"); do
   run "direct (no proxy)" "http://127.0.0.1:$UP/things/1"
-  run "bare hyper-util proxy" "http://127.0.0.1:$BARE/things/1"; bare_rps=$LAST_RPS
   run "nginx" "http://127.0.0.1:$NGINX/api/things/1"
-  run "gateway (full stack)" "http://127.0.0.1:$GW/api/things/1" -H "Authorization: Bearer $TOKEN"
-  RATIOS+=("$(awk -v g="$LAST_RPS" -v b="$bare_rps" 'BEGIN { printf "%.3f", g / b }')")
+  if (( round % 2 )); then run_bare; run_gateway; else run_gateway; run_bare; fi
+  RATIOS+=("$(awk -v g="$gateway_rps" -v b="$bare_rps" 'BEGIN { printf "%.3f", g / b }')")
 done
 printf 'gateway/bare throughput by round: %s; median %s\n' "${RATIOS[*]}" \
   "$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"

@@ -4,15 +4,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::any;
+use axum::{Router, ServiceExt as _};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use shop_kit::auth::TokenVerifier;
 use shop_kit::config::ServiceConfig;
-use shop_kit::server::{ServerError, ServiceScaffold};
+use shop_kit::server::{ServerError, ServerLayer, ServiceScaffold};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tower::Layer;
 
 use crate::admin::FaultFanOut;
 use crate::balance::Upstreams;
@@ -21,10 +21,10 @@ use crate::balance::health::{self, CheckClient};
 use crate::cache::{Cache, CacheError};
 use crate::config::{ConfigError, Discover, GatewayConfig};
 use crate::detail::Detail;
-use crate::front::Front;
+use crate::front::{Front, FrontService};
 use crate::headers::AdminCredential;
 use crate::pipeline::{self, Transport};
-use crate::proxy::handle;
+use crate::proxy::Proxy;
 use crate::route::Route;
 use crate::routing::RouteTable;
 use crate::state::Gateway;
@@ -46,11 +46,15 @@ pub enum BuildError {
     Server(#[from] ServerError),
 }
 
-/// The gateway, built: its router, its address, and its background tasks (health checks),
-/// which stop when it stops.
+/// The whole gateway: the front, the API behind the server stack, and the router of the
+/// other paths.
+pub type GatewayService = FrontService<<ServerLayer as Layer<Proxy>>::Service, Router>;
+
+/// The gateway, built: its service (the front and the router), its address, and its
+/// background tasks (health checks), which stop when it stops.
 #[derive(Debug)]
 pub struct App {
-    router: Router,
+    service: GatewayService,
     bind: SocketAddr,
     tasks: JoinSet<()>,
     gateway: Arc<Gateway>,
@@ -170,20 +174,18 @@ pub async fn build_with_resolver(
         }
     });
 
-    let api = Router::new()
-        .route("/api", any(handle))
-        .route("/api/{*path}", any(handle))
-        .with_state(Arc::clone(&state));
-    let (router, own_faults) = ServiceScaffold::new(config)
+    let parts = ServiceScaffold::new(config)
         .body_limit(gateway.body_limit_bytes)
         .request_timeout(gateway.request_timeout())
-        .build_with_faults(api)?;
+        .build_parts()?;
+    let api = parts.stack.layer().layer(Proxy::new(Arc::clone(&state)));
+    let rest = parts.stack.wrap(Router::new()).merge(parts.operations);
     // The fan-out stands in front of the scaffold's own `/admin/faults`, which it reaches
     // as the instance `gateway/self`.
-    let fanout = Arc::new(FaultFanOut::new(upstreams.clone(), own_faults, admin));
-    let router = router.layer(Front::new(Arc::clone(&state), fanout));
+    let fanout = Arc::new(FaultFanOut::new(upstreams.clone(), parts.faults, admin));
+    let service = Front::new(Arc::clone(&state), fanout).service(api, rest);
     Ok(App {
-        router,
+        service,
         bind: config.bind,
         tasks,
         gateway: state,
@@ -191,9 +193,10 @@ pub async fn build_with_resolver(
 }
 
 impl App {
-    /// The whole router: the API, health, metrics and admin routes.
-    pub fn router(&self) -> Router {
-        self.router.clone()
+    /// The whole gateway as a service: the front, then the router with the API, health,
+    /// metrics and admin routes.
+    pub fn service(&self) -> GatewayService {
+        self.service.clone()
     }
 
     /// The configured listening address.
@@ -215,12 +218,7 @@ impl App {
         self,
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let listener = TcpListener::bind(self.bind)
-            .await
-            .map_err(|source| ServerError::Bind {
-                address: self.bind,
-                source,
-            })?;
+        let listener = shop_kit::server::bind(self.bind).await?;
         self.serve_on(listener, shutdown_signal).await
     }
 
@@ -240,7 +238,7 @@ impl App {
         tracing::info!(%address, "gateway listening");
         let served = axum::serve(
             listener,
-            self.router
+            self.service
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal)

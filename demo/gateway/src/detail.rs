@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 use seawall::Rejection;
+use seawall::metrics::RouteTemplate;
 use serde_json::{Map, Value, json};
 use tower::BoxError;
 
@@ -35,6 +36,7 @@ const MAX_PART_BYTES: usize = 1024 * 1024;
 #[derive(Debug)]
 pub struct Detail {
     prefix: String,
+    template: RouteTemplate,
     products: Arc<Route>,
     reviews: Arc<Route>,
     reviews_timeout: Duration,
@@ -50,6 +52,7 @@ impl Detail {
     ) -> Self {
         Detail {
             prefix: prefix.to_owned(),
+            template: RouteTemplate::new(format!("{prefix}/{{id}}")),
             products,
             reviews,
             reviews_timeout,
@@ -57,8 +60,8 @@ impl Detail {
     }
 
     /// The route template of the detail, for metrics: `{prefix}/{id}`.
-    pub fn template(&self) -> String {
-        format!("{}/{{id}}", self.prefix)
+    pub fn template(&self) -> &RouteTemplate {
+        &self.template
     }
 
     /// The product id when the request is a `GET {prefix}/{id}`.
@@ -87,7 +90,7 @@ impl Detail {
         let product = call(
             &self.products,
             Method::GET,
-            &product_path,
+            product_path,
             headers.clone(),
             Bytes::new(),
             caller,
@@ -118,7 +121,7 @@ impl Detail {
                     product_id = id,
                     "products failed; answering its catalogue fields from the cache, without stock"
                 );
-                telemetry::degraded(&self.template(), "stock");
+                telemetry::degraded(self.template.as_str(), "stock");
                 product.insert("stock".to_owned(), Value::Null);
                 product.insert("degraded".to_owned(), Value::Bool(true));
                 product
@@ -140,7 +143,7 @@ impl Detail {
                 );
             }
             None => {
-                telemetry::degraded(&self.template(), "reviews");
+                telemetry::degraded(self.template.as_str(), "reviews");
                 answer.insert("reviews".to_owned(), json!([]));
                 answer.insert("review_count".to_owned(), Value::Null);
                 answer.insert("average_rating".to_owned(), Value::Null);
@@ -179,7 +182,7 @@ impl Detail {
             let (_, result) = call(
                 &self.reviews,
                 Method::GET,
-                &path,
+                path,
                 headers.clone(),
                 Bytes::new(),
                 caller,

@@ -17,92 +17,120 @@ use axum::response::Response;
 use futures_util::future::{BoxFuture, Either};
 use http::HeaderValue;
 use seawall::metrics::RouteTemplate;
-use tower::{Layer, Service};
+use tower::Service;
 
 use crate::admin::{FaultFanOut, is_fault_api};
 use crate::headers::{REQUEST_ID, request_id, strip_inbound};
 use crate::state::Gateway;
 
-/// The layer of [`FrontService`]: the gateway's state and its fault fan-out.
+/// What [`FrontService`] shares between its clones: the gateway's state and its fault
+/// fan-out.
 #[derive(Debug, Clone)]
 pub struct Front {
     gateway: Arc<Gateway>,
     faults: Arc<FaultFanOut>,
+    /// The route label of `/api` requests that match no route.
+    unrouted: RouteTemplate,
 }
 
 impl Front {
     /// The front of `gateway`, answering the fault API with `faults`.
     pub fn new(gateway: Arc<Gateway>, faults: Arc<FaultFanOut>) -> Self {
-        Front { gateway, faults }
+        Front {
+            gateway,
+            faults,
+            unrouted: RouteTemplate::new("/api/{*path}"),
+        }
     }
-}
 
-impl<S> Layer<S> for Front {
-    type Service = FrontService<S>;
-
-    fn layer(&self, inner: S) -> FrontService<S> {
+    /// The front of `api`, which serves `/api` and the paths under it, and of `rest`, which
+    /// serves the others.
+    pub fn service<A, R>(self, api: A, rest: R) -> FrontService<A, R> {
         FrontService {
-            front: self.clone(),
-            inner,
+            front: self,
+            api,
+            rest,
         }
     }
 }
 
 /// Gives each request an id (kept from the caller when sane) that the response returns,
-/// strips the internal headers ([`strip_inbound`]), and labels the request with its route's
-/// template for metrics and spans. The fault API is answered here by the fan-out
-/// ([`FaultFanOut::answer`]).
+/// strips the internal headers ([`strip_inbound`]), and sends `/api` requests to the API
+/// service, labelled with their route's template for metrics and spans, and the others to
+/// the rest. The fault API is answered here by the fan-out ([`FaultFanOut::answer`]).
+///
+/// The API paths are told apart here rather than by an axum router: a route with a
+/// wildcard costs a request its URL parameters and a clone of the boxed route, and the
+/// gateway finds its own route by prefix anyway.
 #[derive(Debug, Clone)]
-pub struct FrontService<S> {
+pub struct FrontService<A, R> {
     front: Front,
-    inner: S,
+    api: A,
+    rest: R,
 }
 
-impl<S> Service<Request> for FrontService<S>
+impl<A, R> Service<Request> for FrontService<A, R>
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
+    A: Service<Request, Response = Response, Error = Infallible>,
+    A::Future: Send + 'static,
+    R: Service<Request, Response = Response, Error = Infallible>,
+    R::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future =
-        Either<WithRequestId<S::Future>, BoxFuture<'static, Result<Response, Infallible>>>;
+    type Future = Either<
+        WithRequestId<Either<A::Future, R::Future>>,
+        BoxFuture<'static, Result<Response, Infallible>>,
+    >;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+        // Either may take the next request.
+        let Ok(()) = std::task::ready!(self.api.poll_ready(cx));
+        self.rest.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let gateway = &self.front.gateway;
+        let front = &self.front;
+        let gateway = &front.gateway;
         let id = request_id(request.headers());
         strip_inbound(request.headers_mut(), gateway.admin());
         request.headers_mut().insert(REQUEST_ID, id.clone());
         let path = request.uri().path();
         if is_fault_api(path) {
-            let faults = Arc::clone(&self.front.faults);
+            let faults = Arc::clone(&front.faults);
             return Either::Right(Box::pin(async move {
                 let mut response = faults.answer(request).await;
                 response.headers_mut().insert(REQUEST_ID, id);
                 Ok(response)
             }));
         }
-        let template = match gateway.detail() {
-            Some(detail) if detail.product_id(request.method(), path).is_some() => {
-                Some(RouteTemplate::new(detail.template()))
-            }
-            _ => gateway
-                .routes()
-                .find(path)
-                .map(|route| route.template().clone()),
-        };
-        if let Some(template) = template {
+        let inner = if is_api(path) {
+            let template = match gateway.detail() {
+                Some(detail) if detail.product_id(request.method(), path).is_some() => {
+                    detail.template()
+                }
+                _ => gateway
+                    .routes()
+                    .find(path)
+                    .map_or(&front.unrouted, |route| route.template()),
+            };
+            let template = template.clone();
             request.extensions_mut().insert(template);
-        }
+            Either::Left(self.api.call(request))
+        } else {
+            Either::Right(self.rest.call(request))
+        };
         Either::Left(WithRequestId {
-            inner: self.inner.call(request),
+            inner,
             id: Some(id),
         })
     }
+}
+
+/// Whether `path` is `/api` or under it.
+fn is_api(path: &str) -> bool {
+    path.strip_prefix("/api")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 pin_project_lite::pin_project! {
@@ -127,5 +155,27 @@ where
             response.headers_mut().insert(REQUEST_ID, id);
         }
         Poll::Ready(Ok(response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_api;
+
+    #[test]
+    fn api_paths_are_api_and_its_prefix_only_as_a_whole_segment() {
+        for path in ["/api", "/api/", "/api/products", "/api/products/42/reviews"] {
+            assert!(is_api(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/apix",
+            "/apis/x",
+            "/health/ready",
+            "/metrics",
+            "/admin/faults",
+        ] {
+            assert!(!is_api(path), "{path}");
+        }
     }
 }

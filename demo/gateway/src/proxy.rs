@@ -1,22 +1,25 @@
 //! The gateway's handler for `/api/...`: route, authenticate, rate-limit, split, forward.
 
+use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use http::header::HOST;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, Version};
 use http_body_util::Full;
 use seawall::{Classify, HttpClassifier, Rejection};
 use shop_kit::problem::Problem;
-use tower::{BoxError, ServiceExt};
+use tower::{BoxError, Service};
 use uuid::Uuid;
 
 use crate::access_log::AccessLog;
 use crate::auth::authenticate;
-use crate::balance::{Target, Upstream};
+use crate::balance::Upstream;
 use crate::body::{ReadError, read_limited};
 use crate::errors;
 use crate::headers::{
@@ -40,9 +43,38 @@ pub struct Caller {
     pub user: Option<Uuid>,
 }
 
+/// The service answering `/api/...` with [`handle`].
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    gateway: Arc<Gateway>,
+}
+
+impl Proxy {
+    /// Answers with `gateway`.
+    pub fn new(gateway: Arc<Gateway>) -> Self {
+        Proxy { gateway }
+    }
+}
+
+impl Service<Request> for Proxy {
+    type Response = Response;
+    type Error = Infallible;
+    // Boxed, as axum boxes a handler's future: `handle`'s cannot be named.
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let gateway = Arc::clone(&self.gateway);
+        Box::pin(async move { Ok(handle(gateway, request).await) })
+    }
+}
+
 /// `any /api/...`: the whole path of a request through the gateway, logged
 /// ([`AccessLog`]).
-pub async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+pub async fn handle(gateway: Arc<Gateway>, request: Request) -> Response {
     let log = AccessLog::start(&request);
     let response = answer(&gateway, request).await;
     if let Some(log) = log {
@@ -53,10 +85,10 @@ pub async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Re
 
 /// Routes, authenticates, rate-limits and answers `request`.
 async fn answer(gateway: &Arc<Gateway>, request: Request) -> Response {
-    let path = request.uri().path().to_owned();
-    let Some(route) = gateway.routes().find(&path).cloned() else {
+    let Some(route) = gateway.routes().find(request.uri().path()).cloned() else {
+        let path = request.uri().path();
         return Problem::not_found(format!("no route for {path}"))
-            .with_instance(path)
+            .with_instance(path.to_owned())
             .into_response();
     };
     let address = request
@@ -73,12 +105,12 @@ async fn answer(gateway: &Arc<Gateway>, request: Request) -> Response {
         Some(Ok(standing)) => standing,
         None => None,
     };
-    let mut response = match gateway
+    let product = gateway
         .detail()
-        .and_then(|d| d.product_id(request.method(), &path))
-    {
+        .and_then(|d| d.product_id(request.method(), request.uri().path()))
+        .map(str::to_owned);
+    let mut response = match product {
         Some(id) => {
-            let id = id.to_owned();
             let (parts, _body) = request.into_parts();
             gateway
                 .detail_answer(&id, &parts.headers, parts.uri.query(), caller)
@@ -109,7 +141,7 @@ async fn forward(
     };
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let target = rewrite(path_and_query, route.strip_prefix());
-    let (upstream, result) = call(route, parts.method, &target, parts.headers, body, caller).await;
+    let (upstream, result) = call(route, parts.method, target, parts.headers, body, caller).await;
     let mut response = errors::answer(result, upstream.name());
     if let Some(name) = upstream.header() {
         response.headers_mut().insert(UPSTREAM, name.clone());
@@ -123,7 +155,7 @@ async fn forward(
 pub async fn call(
     route: &Route,
     method: Method,
-    path_and_query: &str,
+    path_and_query: String,
     mut headers: HeaderMap,
     body: Bytes,
     caller: Caller,
@@ -144,7 +176,8 @@ pub async fn call(
             headers.insert(X_FORWARDED_FOR, value);
         }
     }
-    let uri = match Uri::try_from(path_and_query) {
+    // The rewritten path's own buffer becomes the URI's: `Uri::try_from(&str)` would copy it.
+    let uri = match Uri::from_maybe_shared(Bytes::from(path_and_query)) {
         Ok(uri) => uri,
         Err(error) => return (upstream, Err(BoxError::from(error))),
     };
@@ -153,11 +186,12 @@ pub async fn call(
     *request.uri_mut() = uri;
     *request.version_mut() = Version::HTTP_11;
     *request.headers_mut() = headers;
-    request.extensions_mut().insert(route.template().clone());
-    request
-        .extensions_mut()
-        .insert(Target(Arc::clone(&choice.upstream)));
-    let result = route.pipeline().clone().oneshot(request).await;
+    let result = match route.pipeline(&choice.upstream) {
+        Some(pipeline) => pipeline.call(request).await,
+        None => Err(BoxError::from(
+            "the split chose an upstream the route has no pipeline to",
+        )),
+    };
     if choice.migration {
         if let Some(migration) = route.split().migration() {
             migration.record(HttpClassifier.classify(result.as_ref()).is_failure());

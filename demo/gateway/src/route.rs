@@ -2,10 +2,12 @@
 
 use seawall::metrics::RouteTemplate;
 
-use crate::balance::Upstreams;
+use std::sync::Arc;
+
+use crate::balance::{Upstream, Upstreams};
 use crate::config::{AuthMode, ConfigError, RouteConfig};
 use crate::limit::Limits;
-use crate::pipeline::{self, Breakers, Pipeline, Transport};
+use crate::pipeline::{self, Breakers, ReadyPipelines, Transport};
 use crate::split::Split;
 use crate::telemetry::UpstreamRequests;
 
@@ -18,7 +20,8 @@ pub struct Route {
     auth: AuthMode,
     limits: Option<Limits>,
     split: Split,
-    pipeline: Pipeline,
+    /// A pipeline per upstream the split sends to.
+    pipelines: Vec<(Arc<Upstream>, ReadyPipelines)>,
     breakers: Breakers,
     requests: Vec<UpstreamRequests>,
 }
@@ -35,15 +38,22 @@ impl Route {
         transport: Transport,
         budget: seawall::retry::RetryBudget,
     ) -> Result<Self, ConfigError> {
-        let (pipeline, breakers) = pipeline::build(config, transport, budget)?;
+        let template = RouteTemplate::new(format!("{}/*", config.prefix));
+        let split = Split::new(config, upstreams)?;
+        let targets = split.upstreams();
+        let (pipelines, breakers) =
+            pipeline::build(config, &template, &targets, &transport, budget)?;
         Ok(Route {
             prefix: config.prefix.clone(),
-            template: RouteTemplate::new(format!("{}/*", config.prefix)),
+            template,
             strip_prefix: config.strip_prefix.clone(),
             auth: config.auth,
             limits: config.rate_limit.as_ref().map(Limits::new),
-            split: Split::new(config, upstreams)?,
-            pipeline,
+            split,
+            pipelines: targets
+                .into_iter()
+                .zip(pipelines.into_iter().map(ReadyPipelines::new))
+                .collect(),
             breakers,
             requests: config
                 .upstreams()
@@ -82,9 +92,12 @@ impl Route {
         &self.split
     }
 
-    /// Its client stack.
-    pub fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
+    /// Its client stack to `upstream`, one the split chose.
+    pub fn pipeline(&self, upstream: &Arc<Upstream>) -> Option<&ReadyPipelines> {
+        self.pipelines
+            .iter()
+            .find(|(target, _)| Arc::ptr_eq(target, upstream))
+            .map(|(_, pipeline)| pipeline)
     }
 
     /// Counts a request the split sent to `upstream`

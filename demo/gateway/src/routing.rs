@@ -36,15 +36,29 @@ impl Pattern {
         Pattern { segments }
     }
 
-    /// Whether the path's first segments are these.
+    /// Whether the path's first segments are these. Walks the path once, comparing a
+    /// literal in place (`str::split` searched every segment through its generic pattern
+    /// machinery, twice per request).
     fn matches(&self, path: &str) -> bool {
-        let mut parts = path.split('/').skip(1);
-        self.segments.iter().all(|segment| match parts.next() {
-            Some(part) if !part.is_empty() => match segment {
-                Segment::Literal(literal) => literal == part,
-                Segment::Any => true,
-            },
-            _ => false,
+        let mut rest = path.as_bytes();
+        self.segments.iter().all(|segment| {
+            let Some((b'/', after)) = rest.split_first() else {
+                return false;
+            };
+            let len = match segment {
+                Segment::Literal(literal) => {
+                    let literal = literal.as_bytes();
+                    if !after.starts_with(literal)
+                        || after.get(literal.len()).is_some_and(|&b| b != b'/')
+                    {
+                        return false;
+                    }
+                    literal.len()
+                }
+                Segment::Any => after.iter().position(|&b| b == b'/').unwrap_or(after.len()),
+            };
+            rest = &after[len..];
+            len > 0
         })
     }
 
@@ -130,6 +144,10 @@ mod tests {
         assert_eq!(table.find("/api/productsX"), None);
         assert_eq!(table.find("/api"), None);
         assert_eq!(table.find("/api/products//reviews"), Some(&"products"));
+        assert_eq!(table.find("/api//products"), None);
+        assert_eq!(table.find("/api/products/42/reviewsX"), Some(&"products"));
+        assert_eq!(table.find("/api/products/"), Some(&"products"));
+        assert_eq!(table.find("api/products"), None);
         assert_eq!(table.find("/other"), None);
     }
 

@@ -1,4 +1,4 @@
-//! [`Upstream`], [`Endpoint`] and the [`Target`] a request is sent to.
+//! [`Upstream`] and its [`Endpoint`]s.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -170,7 +170,3 @@ impl Upstreams {
         self.0.values()
     }
 }
-
-/// The upstream a request goes to, in its extensions, for [`Balance`](super::Balance).
-#[derive(Debug, Clone)]
-pub struct Target(pub Arc<Upstream>);

@@ -24,5 +24,5 @@ pub mod health;
 pub mod p2c;
 mod service;
 
-pub use endpoint::{Endpoint, Endpoints, InFlight, Target, Upstream, Upstreams};
+pub use endpoint::{Endpoint, Endpoints, InFlight, Upstream, Upstreams};
 pub use service::{Balance, Counted};

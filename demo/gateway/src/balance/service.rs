@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -14,26 +15,34 @@ use seawall::breaker::{ByAuthority, CircuitBreakerLayer, State};
 use tower::{BoxError, Service};
 
 use super::endpoint::InFlight;
-use super::{Endpoint, Target, p2c};
+use super::{Endpoint, Upstream, p2c};
 
 /// How long a caller is told to wait when no instance is available.
 const NO_INSTANCE_RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// The balancing step of a route's pipeline: reads the [`Target`] upstream from the
-/// request, picks an available instance with [`p2c`], rewrites the URI's scheme and
-/// authority to it, and counts the request in flight on that instance until its response
+/// The balancing step of a route's pipeline to one upstream: picks an available instance
+/// of the upstream with [`p2c`], rewrites the URI's scheme and authority to it, and counts the request in flight on that instance until its response
 /// head arrives: the load p2c compares.
 #[derive(Clone)]
 pub struct Balance<S> {
     inner: S,
+    upstream: Arc<Upstream>,
     breakers: CircuitBreakerLayer<HttpClassifier, ByAuthority>,
 }
 
 impl<S> Balance<S> {
-    /// Balances over the instances of each request's [`Target`], skipping those whose
-    /// breaker in `breakers` is open.
-    pub fn new(inner: S, breakers: CircuitBreakerLayer<HttpClassifier, ByAuthority>) -> Self {
-        Balance { inner, breakers }
+    /// Balances over the instances of `upstream`, skipping those whose breaker in
+    /// `breakers` is open.
+    pub fn new(
+        inner: S,
+        upstream: Arc<Upstream>,
+        breakers: CircuitBreakerLayer<HttpClassifier, ByAuthority>,
+    ) -> Self {
+        Balance {
+            inner,
+            upstream,
+            breakers,
+        }
     }
 
     /// Whether `endpoint` may take a call on this route now.
@@ -60,15 +69,12 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let Some(Target(upstream)) = request.extensions().get::<Target>().cloned() else {
-            let error = BoxError::from("no upstream chosen for the request");
-            return Either::Left(ready(Err(error)));
-        };
         // Seeded from fastrand's thread-local generator: no lock shared between requests.
         let mut rng = fastrand::Rng::new();
-        let picked = p2c::pick(&upstream.endpoints(), |e| self.available(e), &mut rng).cloned();
+        let endpoints = self.upstream.endpoints();
+        let picked = p2c::pick(&endpoints, |e| self.available(e), &mut rng).cloned();
         let Some(endpoint) = picked else {
-            tracing::debug!(upstream = upstream.name(), "no instance available");
+            tracing::debug!(upstream = self.upstream.name(), "no instance available");
             let rejection = Rejection::CircuitOpen {
                 retry_after: NO_INSTANCE_RETRY_AFTER,
             };

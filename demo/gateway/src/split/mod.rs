@@ -106,6 +106,23 @@ impl Split {
         }
     }
 
+    /// Every upstream it may choose, each once.
+    pub fn upstreams(&self) -> Vec<Arc<Upstream>> {
+        let all = self
+            .rules
+            .iter()
+            .map(HeaderRule::upstream)
+            .chain(self.weighted.upstreams())
+            .chain(self.migration.iter().map(Migration::upstream));
+        let mut distinct: Vec<Arc<Upstream>> = Vec::new();
+        for upstream in all {
+            if !distinct.iter().any(|known| Arc::ptr_eq(known, upstream)) {
+                distinct.push(Arc::clone(upstream));
+            }
+        }
+        distinct
+    }
+
     /// The route's migration, if it has one.
     pub fn migration(&self) -> Option<&Migration> {
         self.migration.as_ref()

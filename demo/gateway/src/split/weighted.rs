@@ -32,6 +32,14 @@ impl Weighted {
         }
     }
 
+    /// Every upstream it may pick: the weighted ones and the fallback.
+    pub fn upstreams(&self) -> impl Iterator<Item = &Arc<Upstream>> {
+        self.cumulative
+            .iter()
+            .map(|(upstream, _)| upstream)
+            .chain(std::iter::once(&self.fallback))
+    }
+
     /// One upstream, each with the probability weight / total.
     pub fn pick(&self, rng: &mut fastrand::Rng) -> &Arc<Upstream> {
         if self.total == 0 {

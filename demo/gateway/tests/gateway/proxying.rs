@@ -91,6 +91,14 @@ async fn routes_by_the_most_specific_prefix_and_rewrites_the_path() {
         unknown.header("content-type"),
         Some("application/problem+json")
     );
+    // Outside `/api` the scaffold's router answers, behind the same front.
+    let elsewhere = get(&gateway.url("/nothing"), &[]).await;
+    assert_eq!(elsewhere.status, 404);
+    assert_eq!(
+        elsewhere.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(elsewhere.header("x-request-id").map(str::len), Some(36));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

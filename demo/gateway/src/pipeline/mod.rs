@@ -1,13 +1,15 @@
-//! [`Pipeline`]: the client stack of one route, from the gateway to an upstream instance.
+//! [`Pipeline`]: the client stack of one route to one of its upstreams, from the gateway to
+//! an instance of that upstream; [`ReadyPipelines`] calls it without a clone per request.
 //!
 //! Outermost first (DESIGN §3's order, with balancing inside retry so each attempt picks
 //! its instance afresh):
 //!
-//! 1. client metrics (`http_client_request_duration_seconds`, route = the route's prefix);
+//! 1. client metrics (`http_client_request_duration_seconds`, route = the route's prefix
+//!    and `/*`);
 //! 2. the route's total deadline, tightened by the request's own;
 //! 3. retry with the gateway's shared budget: idempotent requests (or with an
 //!    `Idempotency-Key`) only, honouring `Retry-After`;
-//! 4. [`Balance`]: p2c over the available instances of the chosen upstream;
+//! 4. [`Balance`]: p2c over the available instances of the pipeline's upstream;
 //! 5. a client trace span per attempt, which writes the `traceparent`;
 //! 6. a circuit breaker per instance (keyed by authority): its opening ejects the instance;
 //! 7. the per-attempt timeout, which writes `x-seawall-timeout-ms` for the upstream;
@@ -22,20 +24,25 @@
 //! instances on their health checks alone: those are the load balancer's, not a
 //! resilience layer, and stay in every mode.
 
+mod ready;
+
+pub use ready::ReadyPipelines;
+
 use http::{Request, Response};
 use seawall::HttpClassifier;
 use seawall::breaker::{ByAuthority, CircuitBreakerLayer};
 use seawall::deadline::DeadlineLayer;
-use seawall::metrics::HttpMetricsLayer;
+use seawall::metrics::{HttpMetricsLayer, RouteTemplate};
 use seawall::retry::{RetryBudget, RetryLayer};
 use seawall::trace::HttpTraceLayer;
 use shop_kit::client::{RequestBody, SharedTransport, naive_retry_budget};
 use shop_kit::resilience::ClientResilience;
+use std::sync::Arc;
 use std::time::Duration;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder};
 
-use crate::balance::Balance;
+use crate::balance::{Balance, Upstream};
 use crate::config::{ConfigError, RouteConfig};
 
 /// The `service_name` of the gateway's metrics and spans.
@@ -56,17 +63,25 @@ pub type Pipeline = BoxCloneSyncService<Request<RequestBody>, Response<UpstreamB
 /// The per-instance breakers of a route.
 pub type Breakers = CircuitBreakerLayer<HttpClassifier, ByAuthority>;
 
-/// Builds the pipeline of `route` over `transport`, with retries paid from `budget` (with
-/// the route's default, [`ClientResilience::Seawall`]).
+/// Builds the pipelines of `route` over `transport`, one for each of `upstreams` (the
+/// upstreams its split sends to), with retries paid from `budget` (with the route's
+/// default, [`ClientResilience::Seawall`]). They share the route's breakers, returned
+/// too, and label their metrics and spans with `template`.
+///
+/// One pipeline per upstream, each balancing over its own upstream's instances, so that a
+/// request carries no extension naming its upstream or its route: the retry layer copies a
+/// request's extensions for every attempt.
 ///
 /// # Errors
 ///
 /// A timeout, retry or breaker setting the layers refuse, naming the route.
 pub fn build(
     route: &RouteConfig,
-    transport: Transport,
+    template: &RouteTemplate,
+    upstreams: &[Arc<Upstream>],
+    transport: &Transport,
     budget: RetryBudget,
-) -> Result<(Pipeline, Breakers), ConfigError> {
+) -> Result<(Vec<Pipeline>, Breakers), ConfigError> {
     let invalid = |error: &dyn std::fmt::Display| {
         ConfigError::invalid(format!("route {}", route.prefix), error.to_string())
     };
@@ -110,19 +125,31 @@ pub fn build(
         .name(route.prefix.clone())
         .build()
         .map_err(|e| invalid(&e))?;
-    let balance_breakers = breakers.clone();
-    let stack = ServiceBuilder::new()
-        .layer(HttpMetricsLayer::client(SERVICE_NAME))
-        .layer(total)
-        .layer(retry)
-        .layer_fn(move |inner| Balance::new(inner, balance_breakers.clone()))
-        .layer(HttpTraceLayer::client(SERVICE_NAME))
-        .option_layer(resilience.protects().then(|| breakers.clone()))
-        .layer(attempt)
-        .map_err(BoxError::from)
-        .map_response(|response: Response<hyper::body::Incoming>| response.map(UpstreamBody::new))
-        .service(transport);
-    Ok((BoxCloneSyncService::new(stack), breakers))
+    let metrics = HttpMetricsLayer::client(SERVICE_NAME).route(template.clone());
+    let trace = HttpTraceLayer::client(SERVICE_NAME).route(template.clone());
+    let pipelines = upstreams
+        .iter()
+        .map(|upstream| {
+            let (upstream, balance_breakers) = (Arc::clone(upstream), breakers.clone());
+            let stack = ServiceBuilder::new()
+                .layer(metrics.clone())
+                .layer(total)
+                .layer(retry.clone())
+                .layer_fn(move |inner| {
+                    Balance::new(inner, Arc::clone(&upstream), balance_breakers.clone())
+                })
+                .layer(trace.clone())
+                .option_layer(resilience.protects().then(|| breakers.clone()))
+                .layer(attempt)
+                .map_err(BoxError::from)
+                .map_response(|response: Response<hyper::body::Incoming>| {
+                    response.map(UpstreamBody::new)
+                })
+                .service(transport.clone());
+            BoxCloneSyncService::new(stack)
+        })
+        .collect();
+    Ok((pipelines, breakers))
 }
 
 /// The gateway's retry budget: 20% of requests plus 10 retries a second, shared by every

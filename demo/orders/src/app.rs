@@ -12,8 +12,9 @@ use shop_kit::bus::EventBus;
 use shop_kit::client::{ClientConfigError, ServiceClient};
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::outbox::{OutboxRelay, RelayConfig};
-use shop_kit::server::{ServerError, ServiceScaffold, admin_routes, serve};
+use shop_kit::server::{ServerError, ServiceScaffold, admin_routes, bind, serve_on};
 use shop_kit::storage::{Storage, StorageError, migrator};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::admin::{OrdersAdminState, admin_reports};
@@ -160,14 +161,24 @@ impl App {
         self.relay.backlog()
     }
 
-    /// Serves on the configured address until `shutdown_signal`, lets requests in flight
-    /// finish, publishes the pending events (for a bounded time), then closes the
-    /// database.
+    /// Serves on the configured address until `shutdown_signal`; see
+    /// [`serve_on`](Self::serve_on).
     pub async fn serve(
         self,
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let served = serve(self.router, self.bind, shutdown_signal).await;
+        let listener = bind(self.bind).await?;
+        self.serve_on(listener, shutdown_signal).await
+    }
+
+    /// Serves on `listener` until `shutdown_signal`, lets requests in flight finish,
+    /// publishes the pending events (for a bounded time), then closes the database.
+    pub async fn serve_on(
+        self,
+        listener: TcpListener,
+        shutdown_signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let served = serve_on(listener, self.router, shutdown_signal).await;
         self.sweep.abort();
         let pending = self.relay.shutdown().await;
         if pending > 0 {

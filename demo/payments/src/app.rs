@@ -12,6 +12,7 @@ use shop_kit::config::ServiceConfig;
 use shop_kit::outbox::{OutboxRelay, RelayConfig};
 use shop_kit::server::{ServerError, ServiceScaffold, StoredApp, admin_routes};
 use shop_kit::storage::{Storage, StorageError, migrator};
+use tokio::net::TcpListener;
 
 use crate::admin_reports::admin_reports;
 use crate::admin_state::PaymentsAdminState;
@@ -98,6 +99,15 @@ impl App {
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         self.app.serve(shutdown_signal).await
+    }
+
+    /// [`serve`](Self::serve) on `listener`.
+    pub async fn serve_on(
+        self,
+        listener: TcpListener,
+        shutdown_signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        self.app.serve_on(listener, shutdown_signal).await
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use shop_kit::bus::{EventBus, InProcessBus};
 use shop_kit::config::ServiceConfig;
 use shop_kit::server::ServerError;
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -63,7 +64,15 @@ pub enum RunError {
 /// the one service of `shop serve`.
 #[derive(Debug)]
 pub struct Assembly {
-    apps: Vec<(Instance, ServiceApp)>,
+    apps: Vec<Bound>,
+}
+
+/// An instance, built, and the listener it will serve on, bound before it was built.
+#[derive(Debug)]
+struct Bound {
+    instance: Instance,
+    app: ServiceApp,
+    listener: TcpListener,
 }
 
 impl Assembly {
@@ -75,7 +84,7 @@ impl Assembly {
     ///
     /// # Errors
     ///
-    /// [`RunError::Listen`] when an address is taken (checked before anything is built),
+    /// [`RunError::Listen`] when an address is taken (each is bound before anything is built),
     /// [`RunError::Build`] when a service cannot be built.
     pub async fn up(settings: &UpSettings) -> Result<Self, RunError> {
         let mut instances = settings.instances();
@@ -85,13 +94,17 @@ impl Assembly {
             .into_iter()
             .map(|instance| (instance, settings.instance_config(instance)))
             .collect();
+        // Every address is bound before anything is built and held until served: the
+        // gateway's health checks and the services' clients connect from ephemeral ports
+        // meanwhile, and one of them could take a port left free.
+        let mut listeners = Vec::with_capacity(configs.len());
         for (instance, config) in &configs {
-            check_listen(instance.service, config.bind)?;
+            listeners.push(listen(instance.service, config.bind).await?);
         }
         let downstream = settings.downstream()?;
         let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
         let mut apps = Vec::with_capacity(configs.len());
-        for (instance, config) in &configs {
+        for ((instance, config), listener) in configs.iter().zip(listeners) {
             let app = ServiceApp::build(
                 instance.service,
                 config,
@@ -103,9 +116,13 @@ impl Assembly {
                 service: instance.service,
                 source,
             })?;
-            apps.push((*instance, app));
+            apps.push(Bound {
+                instance: *instance,
+                app,
+                listener,
+            });
         }
-        apps.sort_by_key(|(instance, _)| *instance);
+        apps.sort_by_key(|bound| bound.instance);
         Ok(Assembly { apps })
     }
 
@@ -119,12 +136,16 @@ impl Assembly {
         config: &ServiceConfig,
         downstream: &Downstream,
     ) -> Result<Self, RunError> {
-        check_listen(service, config.bind)?;
+        let listener = listen(service, config.bind).await?;
         let app = ServiceApp::build(service, config, None, downstream)
             .await
             .map_err(|source| RunError::Build { service, source })?;
         Ok(Assembly {
-            apps: vec![(Instance::first(service), app)],
+            apps: vec![Bound {
+                instance: Instance::first(service),
+                app,
+                listener,
+            }],
         })
     }
 
@@ -132,7 +153,7 @@ impl Assembly {
     pub fn services(&self) -> Vec<(Instance, SocketAddr)> {
         self.apps
             .iter()
-            .map(|(instance, app)| (*instance, app.bind()))
+            .map(|bound| (bound.instance, bound.app.bind()))
             .collect()
     }
 
@@ -150,7 +171,7 @@ impl Assembly {
         let mut producers_left = 0_usize;
         let mut names = HashMap::new();
         let mut tasks = JoinSet::new();
-        for (_, app) in self.apps {
+        for Bound { app, listener, .. } in self.apps {
             let service = app.service();
             let mut stopping = match service.stage() {
                 Stage::Producer => {
@@ -163,7 +184,8 @@ impl Assembly {
                 // An error means the sender is gone, which also means: stop.
                 let _stopped = stopping.wait_for(|stop| *stop).await;
             };
-            let handle = tasks.spawn(async move { (service, app.serve(signal).await) });
+            let handle =
+                tasks.spawn(async move { (service, app.serve_on(listener, signal).await) });
             names.insert(handle.id(), service);
         }
 
@@ -214,15 +236,11 @@ impl Assembly {
     }
 }
 
-/// Fails with [`RunError::Listen`] when `address` cannot be bound now.
-fn check_listen(service: Service, address: SocketAddr) -> Result<(), RunError> {
-    std::net::TcpListener::bind(address)
-        .map(drop)
-        .map_err(|source| RunError::Listen {
-            service,
-            address,
-            source,
-        })
+/// A listener on `address` for `service`, or [`RunError::Listen`] naming both.
+async fn listen(service: Service, address: SocketAddr) -> Result<TcpListener, RunError> {
+    shop_kit::server::bind(address)
+        .await
+        .map_err(|error| RunError::from((service, error)))
 }
 
 /// The listening failure of a [`ServerError`] as a [`RunError::Listen`] naming the service.

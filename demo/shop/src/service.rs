@@ -22,6 +22,7 @@ use shop_kit::bus::EventBus;
 use shop_kit::config::{ServiceConfig, ShopService};
 use shop_kit::resilience::ClientResilience;
 use shop_kit::server::ServerError;
+use tokio::net::TcpListener;
 
 /// A service `shop` can run, in port order. See the [module docs](self) to add one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
@@ -290,20 +291,22 @@ impl ServiceApp {
         }
     }
 
-    /// Serves until `shutdown_signal`, then stops the service's own way: requests in flight
-    /// are answered, the outbox is flushed or the consumer stopped, the database closed.
-    pub async fn serve(
+    /// Serves on `listener` until `shutdown_signal`, then stops the service's own way:
+    /// requests in flight are answered, the outbox is flushed or the consumer stopped, the
+    /// database closed.
+    pub async fn serve_on(
         self,
+        listener: TcpListener,
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         match self {
-            ServiceApp::Gateway(app) => app.serve(shutdown_signal).await,
-            ServiceApp::Users(app) => app.serve(shutdown_signal).await,
-            ServiceApp::Products(app) => app.serve(shutdown_signal).await,
-            ServiceApp::Orders(app) => app.serve(shutdown_signal).await,
-            ServiceApp::Payments(app) => app.serve(shutdown_signal).await,
-            ServiceApp::Notifications(app) => app.serve(shutdown_signal).await,
-            ServiceApp::Reviews(app) => app.serve(shutdown_signal).await,
+            ServiceApp::Gateway(app) => app.serve_on(listener, shutdown_signal).await,
+            ServiceApp::Users(app) => app.serve_on(listener, shutdown_signal).await,
+            ServiceApp::Products(app) => app.serve_on(listener, shutdown_signal).await,
+            ServiceApp::Orders(app) => app.serve_on(listener, shutdown_signal).await,
+            ServiceApp::Payments(app) => app.serve_on(listener, shutdown_signal).await,
+            ServiceApp::Notifications(app) => app.serve_on(listener, shutdown_signal).await,
+            ServiceApp::Reviews(app) => app.serve_on(listener, shutdown_signal).await,
         }
     }
 }

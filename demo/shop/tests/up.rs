@@ -234,6 +234,25 @@ async fn up_runs_every_service_together_and_stops_cleanly() {
     assert!(outcome.is_ok(), "{outcome:?}");
 }
 
+/// Between `up` and `run` nothing else can take a service's port: the gateway's health
+/// checks connect from ephemeral ports meanwhile, and one landing on a port that `up` had
+/// only checked made that service fail to bind and the whole assembly stop.
+#[tokio::test]
+async fn every_address_is_held_from_up_until_served() {
+    let data_dir = TempDir::new();
+    let assembly = Assembly::up(&test_settings(&data_dir))
+        .await
+        .expect("built");
+    for (instance, address) in assembly.services() {
+        let error = TcpListener::bind(address).expect_err("the assembly holds the address");
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::AddrInUse,
+            "{instance} at {address}: {error}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_taken_port_is_named_with_its_service() {
     let data_dir = TempDir::new();

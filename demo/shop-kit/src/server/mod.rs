@@ -70,7 +70,7 @@ pub use health::{
 pub use instance_down::INSTANCE_DOWN;
 pub use rejection::REJECTION_PROBLEM_TYPE;
 pub use scaffold::{ScaffoldParts, ServiceScaffold};
-pub use serve::{serve, serve_on};
+pub use serve::{bind, serve, serve_on};
 pub use stack::{
     DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT, ServerLayer, ServerStack, ServerStackBuilder,
 };

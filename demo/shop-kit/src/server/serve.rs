@@ -9,19 +9,23 @@ use tokio::net::TcpListener;
 use super::ServerError;
 use super::instance_down::{DownableListener, InstanceDown};
 
-/// Binds `bind` and serves `router` on it until `shutdown_signal` completes; see [`serve_on`].
+/// Binds `address` and serves `router` on it until `shutdown_signal` completes; see
+/// [`serve_on`].
 pub async fn serve(
     router: Router,
-    bind: SocketAddr,
+    address: SocketAddr,
     shutdown_signal: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let listener = TcpListener::bind(bind)
+    serve_on(bind(address).await?, router, shutdown_signal).await
+}
+
+/// A listener on `address`, for [`serve_on`]; [`ServerError::Bind`] names the address when
+/// it is taken. Binding before building what is served leaves no moment in which another
+/// socket can take the port.
+pub async fn bind(address: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(address)
         .await
-        .map_err(|source| ServerError::Bind {
-            address: bind,
-            source,
-        })?;
-    serve_on(listener, router, shutdown_signal).await
+        .map_err(|source| ServerError::Bind { address, source })
 }
 
 /// Serves `router` on `listener` until `shutdown_signal` completes.

@@ -5,9 +5,10 @@ use std::fmt;
 use std::{future::Future, net::SocketAddr};
 
 use axum::Router;
+use tokio::net::TcpListener;
 
 use super::background::Background;
-use super::{ServerError, serve};
+use super::{ServerError, bind, serve_on};
 use crate::storage::Storage;
 
 /// A service built and ready to serve: the whole router, the database, the listening
@@ -88,13 +89,24 @@ impl StoredApp {
         self.bind
     }
 
-    /// Serves on the configured address until `shutdown_signal`, lets requests in flight
-    /// finish, stops the background work in order, then closes the database.
+    /// Serves on the configured address until `shutdown_signal`; see
+    /// [`serve_on`](Self::serve_on).
     pub async fn serve(
         self,
         shutdown_signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let served = serve(self.router, self.bind, shutdown_signal).await;
+        let listener = bind(self.bind).await?;
+        self.serve_on(listener, shutdown_signal).await
+    }
+
+    /// Serves on `listener` until `shutdown_signal`, lets requests in flight finish, stops
+    /// the background work in order, then closes the database.
+    pub async fn serve_on(
+        self,
+        listener: TcpListener,
+        shutdown_signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let served = serve_on(listener, self.router, shutdown_signal).await;
         for work in self.background {
             work.stop().await;
         }

@@ -6,7 +6,7 @@
 //! `shop serve` accepts each one's name. To add one: depend on its crate in
 //! `demo/shop/Cargo.toml`, add it to [`Service`] in port order, map it in
 //! [`Service::shop_service`] and [`Service::stage`], add a variant to [`ServiceApp`], and
-//! handle it in [`ServiceApp::build`], [`ServiceApp::bind`] and [`ServiceApp::serve`]; the
+//! handle it in [`ServiceApp::build`], [`ServiceApp::bind`] and [`ServiceApp::serve_on`]; the
 //! compiler points at each of these places.
 
 use std::collections::BTreeMap;

@@ -14,7 +14,7 @@ use http_body_util::Empty;
 use seawall::{
     breaker::CircuitBreakerLayer, deadline::DeadlineLayer, retry::RetryLayer, stack::ClientStack,
 };
-use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+use std::{convert::Infallible, future::Future, hint::black_box, sync::Arc, time::Duration};
 use tower::{Layer, Service, ServiceBuilder, service_fn};
 
 type Req = Request<Empty<Bytes>>;
@@ -166,6 +166,53 @@ fn seawall_chaos_idle(c: &mut Criterion) {
 #[cfg(not(feature = "chaos"))]
 fn seawall_chaos_idle(_: &mut Criterion) {}
 
+/// What any layer doing a retry's or a client deadline's job must pay at least, over the
+/// same bare service: the lower bounds the seawall layers are measured against.
+fn floors(c: &mut Criterion) {
+    // A retry layer keeps its shared policy and a copy of the request head for a second
+    // attempt, since the inner service takes the request: an `Arc` and a `Uri` clone,
+    // each a reference-count increment and, when dropped, a decrement.
+    let policy = Arc::new(());
+    bench_service(
+        c,
+        "floor/retry: an Arc and the URI kept per call",
+        service_fn(move |req: Req| {
+            let kept = (Arc::clone(&policy), req.uri().clone());
+            let mut inner = bare();
+            let answer = inner.call(req);
+            async move {
+                let answer = answer.await;
+                drop(kept);
+                answer
+            }
+        }),
+        request,
+    );
+    // A server deadline reads the clock: the deadline is "now + budget".
+    bench_service(
+        c,
+        "floor/deadline-server: the clock read",
+        service_fn(move |req: Req| {
+            black_box(tokio::time::Instant::now());
+            bare().call(req)
+        }),
+        request_with_deadline,
+    );
+    // A client deadline reads the clock and writes the header that carries the budget.
+    let value = http::HeaderValue::from_static("9995");
+    bench_service(
+        c,
+        "floor/deadline-client: the clock and one header written",
+        service_fn(move |mut req: Req| {
+            black_box(tokio::time::Instant::now());
+            req.headers_mut()
+                .insert("x-seawall-timeout-ms", value.clone());
+            bare().call(req)
+        }),
+        request,
+    );
+}
+
 /// One breaker shared by one thread, then by two: the closed path must scale, which it
 /// cannot if every call takes a lock. Each iteration is one call on each thread.
 fn breaker_scaling(c: &mut Criterion) {
@@ -199,6 +246,7 @@ criterion_group!(
     seawall_layers,
     seawall_resilience,
     seawall_chaos_idle,
+    floors,
     breaker_scaling
 );
 criterion_main!(benches);

@@ -140,10 +140,60 @@ fn trace(c: &mut Criterion) {
     );
     bench_service(
         c,
+        "floor: the caller's context made current, unsampled",
+        router().layer(tower::layer::layer_fn(RemoteParentFloor)),
+        unsampled_request,
+    );
+    bench_service(
+        c,
         "seawall/trace (sampled)",
         router().layer(HttpTraceLayer::server("bench")),
         sampled_request,
     );
+}
+
+/// The least a server layer can do with an unsampled caller and stay true to it: build
+/// the caller's context (ids known in advance here, so no header is read) with the
+/// OpenTelemetry API and make it current around the call and each poll, so that spans
+/// started below continue the caller's trace. The floor of `seawall/trace (unsampled
+/// parent)`, which also finds and parses the `traceparent`.
+#[derive(Clone)]
+struct RemoteParentFloor<S>(S);
+
+impl<S> tower::Service<Request<Body>> for RemoteParentFloor<S>
+where
+    S: tower::Service<Request<Body>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = opentelemetry::context::WithContext<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        use opentelemetry::context::FutureExt as _;
+        use opentelemetry::trace::{
+            SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+        };
+        let parent = SpanContext::new(
+            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+            SpanId::from(0x00f0_67aa_0ba9_02b7),
+            TraceFlags::NOT_SAMPLED,
+            true,
+            TraceState::NONE,
+        );
+        let context = opentelemetry::Context::current().with_remote_span_context(parent);
+        let future = {
+            let _attached = context.clone().attach();
+            self.0.call(request)
+        };
+        future.with_context(context)
+    }
 }
 
 fn chaos(c: &mut Criterion) {

@@ -3,7 +3,8 @@
 //! [`on_both_backends!`] to run scenarios on SQLite and PostgreSQL, [`faults`] to put and
 //! remove named faults through `/admin/faults`, [`openapi`] checks
 //! that a service's OpenAPI document matches its router, and [`load`]: a steady load and
-//! a wait for the tests that take an instance away (the gateway's and the shop's).
+//! a wait for the tests that take an instance away (the gateway's and the shop's), and
+//! [`net::free_address`] for servers started by configuration.
 //!
 //! The harness pieces every service's tests share are here too: [`test_config`] and
 //! [`OnEachBackend`] ([`backends`]), [`TestService`] (`send` through a test app's router),
@@ -29,6 +30,7 @@ pub mod bad_input;
 pub mod events;
 pub mod faults;
 pub mod load;
+pub mod net;
 pub mod openapi;
 pub mod tokens;
 

@@ -3,7 +3,7 @@
 //! put on its own admin API), the gateway ejects it and requests through the gateway keep
 //! succeeding, and once the fault expires the instance takes traffic again.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -19,16 +19,11 @@ use shop::service::Service;
 use shop::settings::UpSettings;
 use shop_drive::chaos::{self, DEAD_INSTANCE, Scenario, Timing};
 use shop_testing::load::{eventually, steady_load};
+use shop_testing::net::free_address;
 use tokio::sync::oneshot;
 
 /// How long each step may take to happen.
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A port free right now on 127.0.0.1.
-fn free_address() -> SocketAddr {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
-    listener.local_addr().expect("local address")
-}
 
 /// `GET url` with a pooled client: the status and the body as text, or `None` without an
 /// answer.

@@ -2,20 +2,14 @@
 //! a payment outage comes and goes, `/metrics` is sampled, the invariants hold once the
 //! sagas settle, and the report page holds the plots.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::time::Duration;
 
 use shop::assembly::Assembly;
 use shop::drive::{DemoArgs, DemoShop, LoadShape, TimingArgs, demo, listening};
 use shop::service::Service;
 use shop::settings::UpSettings;
+use shop_testing::net::free_address;
 use tokio::sync::oneshot;
-
-/// A port free right now on 127.0.0.1.
-fn free_address() -> SocketAddr {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
-    listener.local_addr().expect("local address")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_demo_run_drives_the_shop_through_a_payment_outage_and_the_invariants_hold() {

@@ -31,6 +31,7 @@ use shop_kit::bus::{EventBus, InProcessBus, RabbitMqBus, RabbitMqConfig};
 use shop_kit::client::{RequestBody, ServiceClient};
 use shop_kit::config::{Secret, ServiceConfig, ShopService};
 use shop_kit::storage::TestDatabase;
+use shop_testing::net::free_address;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
@@ -188,12 +189,6 @@ fn config(service: ShopService, database: &TestDatabase, bind: SocketAddr) -> Se
     config.database = database.url().clone();
     config.bind = bind;
     config
-}
-
-/// A port free right now on 127.0.0.1.
-fn free_address() -> SocketAddr {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
-    listener.local_addr().expect("local address")
 }
 
 /// The orders service in a runtime of its own, so that it can crash alone.

@@ -24,7 +24,7 @@ mod observability_stack {
     pub mod render;
 }
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +38,7 @@ use serde_json::json;
 use shop::assembly::Assembly;
 use shop::service::Service;
 use shop::settings::{Instance, UpSettings};
+use shop_testing::net::free_address;
 use tokio::sync::oneshot;
 
 /// The alert the payment fault must fire.
@@ -47,12 +48,6 @@ const BREAKER_ALERT: &str = "CircuitBreakerOpen";
 const READY_LIMIT: Duration = Duration::from_secs(30);
 const ALERT_LIMIT: Duration = Duration::from_secs(90);
 const DATA_LIMIT: Duration = Duration::from_secs(30);
-
-/// A port free right now on 127.0.0.1.
-fn free_address() -> SocketAddr {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
-    listener.local_addr().expect("local address")
-}
 
 fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

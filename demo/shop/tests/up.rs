@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use shop::assembly::{Assembly, RunError};
 use shop::service::Service;
 use shop::settings::{Instance, UpSettings};
+use shop_testing::net::free_address;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -36,12 +37,6 @@ fn uuid_like() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_nanos());
     format!("{}-{nanos}", std::process::id())
-}
-
-/// A port free right now on 127.0.0.1.
-fn free_address() -> SocketAddr {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
-    listener.local_addr().expect("local address")
 }
 
 /// Settings with every instance on a free port, so tests never touch the real 808x ports.

@@ -14,7 +14,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use http::{HeaderMap, HeaderName};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use uuid::Uuid;
 
 use crate::config::RateLimitPolicy;
@@ -40,6 +40,8 @@ pub const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset
 struct Limit<K: Hash + Eq + Clone> {
     limiter: Keyed<K>,
     burst: u32,
+    /// `burst` as the `RateLimit-Limit` value, made once: every answer carries it.
+    burst_value: HeaderValue,
     per_second: u32,
 }
 
@@ -55,6 +57,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
             )
             .with_middleware::<StateInformationMiddleware>(),
             burst: burst.get(),
+            burst_value: number_value(burst.get().into()),
             per_second: rate.get(),
         })
     }
@@ -66,6 +69,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
                 let missing = self.burst.saturating_sub(remaining);
                 Ok(Standing {
                     limit: self.burst,
+                    limit_value: self.burst_value.clone(),
                     remaining,
                     reset_secs: u64::from(missing.div_ceil(self.per_second)),
                 })
@@ -76,10 +80,12 @@ impl<K: Hash + Eq + Clone> Limit<K> {
 }
 
 /// Where a caller stands against the tighter of its limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
     /// The burst allowed.
     pub limit: u32,
+    /// `limit` as a header value.
+    pub limit_value: HeaderValue,
     /// What is left of it.
     pub remaining: u32,
     /// Seconds until it is full again.
@@ -89,7 +95,7 @@ pub struct Standing {
 impl Standing {
     /// Writes the three `RateLimit-*` headers.
     pub fn write(&self, headers: &mut HeaderMap) {
-        headers.insert(RATELIMIT_LIMIT, number_value(self.limit.into()));
+        headers.insert(RATELIMIT_LIMIT, self.limit_value.clone());
         headers.insert(RATELIMIT_REMAINING, number_value(self.remaining.into()));
         headers.insert(RATELIMIT_RESET, number_value(self.reset_secs));
     }
@@ -156,7 +162,10 @@ impl Limits {
                 limit: limit.burst,
                 retry_after,
             })?;
-            if tightest.is_none_or(|t| standing.remaining < t.remaining) {
+            if tightest
+                .as_ref()
+                .is_none_or(|t| standing.remaining < t.remaining)
+            {
                 tightest = Some(standing);
             }
         }

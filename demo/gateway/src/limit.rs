@@ -68,8 +68,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
                 let remaining = snapshot.remaining_burst_capacity();
                 let missing = self.burst.saturating_sub(remaining);
                 Ok(Standing {
-                    limit: self.burst,
-                    limit_value: self.burst_value.clone(),
+                    limit: self.burst_value.clone(),
                     remaining,
                     reset_secs: u64::from(missing.div_ceil(self.per_second)),
                 })
@@ -82,10 +81,8 @@ impl<K: Hash + Eq + Clone> Limit<K> {
 /// Where a caller stands against the tighter of its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
-    /// The burst allowed.
-    pub limit: u32,
-    /// `limit` as a header value.
-    pub limit_value: HeaderValue,
+    /// The burst allowed, as the `RateLimit-Limit` value (made once per limit).
+    pub limit: HeaderValue,
     /// What is left of it.
     pub remaining: u32,
     /// Seconds until it is full again.
@@ -95,7 +92,7 @@ pub struct Standing {
 impl Standing {
     /// Writes the three `RateLimit-*` headers.
     pub fn write(&self, headers: &mut HeaderMap) {
-        headers.insert(RATELIMIT_LIMIT, self.limit_value.clone());
+        headers.insert(RATELIMIT_LIMIT, self.limit.clone());
         headers.insert(RATELIMIT_REMAINING, number_value(self.remaining.into()));
         headers.insert(RATELIMIT_RESET, number_value(self.reset_secs));
     }
@@ -197,7 +194,7 @@ mod tests {
         });
         let client: IpAddr = "192.0.2.1".parse().unwrap();
         let first = limits.check(client, None).unwrap().unwrap();
-        assert_eq!((first.limit, first.remaining), (3, 2));
+        assert_eq!((first.limit.as_bytes(), first.remaining), (&b"3"[..], 2));
         limits.check(client, None).unwrap();
         limits.check(client, None).unwrap();
         let refusal = limits.check(client, None).unwrap_err();

@@ -39,10 +39,27 @@ pub const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset
 /// One limit: a quota per key.
 struct Limit<K: Hash + Eq + Clone> {
     limiter: Keyed<K>,
+    quota: Allowance,
+}
+
+/// What a limit allows, whatever it is keyed by.
+struct Allowance {
     burst: u32,
     /// `burst` as the `RateLimit-Limit` value, made once: every answer carries it.
     burst_value: HeaderValue,
     per_second: u32,
+}
+
+impl Allowance {
+    /// Where a key with `remaining` of the burst left stands.
+    fn standing(&self, remaining: u32) -> Standing {
+        let missing = self.burst.saturating_sub(remaining);
+        Standing {
+            limit: self.burst_value.clone(),
+            remaining,
+            reset_secs: u64::from(missing.div_ceil(self.per_second)),
+        }
+    }
 }
 
 impl<K: Hash + Eq + Clone> Limit<K> {
@@ -56,25 +73,20 @@ impl<K: Hash + Eq + Clone> Limit<K> {
                 foldhash::fast::RandomState::default(),
             )
             .with_middleware::<StateInformationMiddleware>(),
-            burst: burst.get(),
-            burst_value: number_value(burst.get().into()),
-            per_second: rate.get(),
+            quota: Allowance {
+                burst: burst.get(),
+                burst_value: number_value(burst.get().into()),
+                per_second: rate.get(),
+            },
         })
     }
 
-    fn check(&self, key: &K) -> Result<Standing, Duration> {
-        match self.limiter.check_key(key) {
-            Ok(snapshot) => {
-                let remaining = snapshot.remaining_burst_capacity();
-                let missing = self.burst.saturating_sub(remaining);
-                Ok(Standing {
-                    limit: self.burst_value.clone(),
-                    remaining,
-                    reset_secs: u64::from(missing.div_ceil(self.per_second)),
-                })
-            }
-            Err(not_until) => Err(not_until.wait_time_from(DefaultClock::default().now())),
-        }
+    /// Counts one request of `key`: what is left of its burst, or how long to wait.
+    fn check(&self, key: &K) -> Result<u32, Duration> {
+        self.limiter
+            .check_key(key)
+            .map(|snapshot| snapshot.remaining_burst_capacity())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
@@ -120,9 +132,12 @@ impl std::fmt::Debug for Limits {
         f.debug_struct("Limits")
             .field(
                 "per_client",
-                &self.per_client.as_ref().map(|l| l.per_second),
+                &self.per_client.as_ref().map(|l| l.quota.per_second),
             )
-            .field("per_user", &self.per_user.as_ref().map(|l| l.per_second))
+            .field(
+                "per_user",
+                &self.per_user.as_ref().map(|l| l.quota.per_second),
+            )
             .finish()
     }
 }
@@ -144,29 +159,27 @@ impl Limits {
     ///
     /// The [`Refusal`] when a limit is exhausted.
     pub fn check(&self, client: IpAddr, user: Option<Uuid>) -> Result<Option<Standing>, Refusal> {
-        let mut tightest: Option<Standing> = None;
+        // The tighter limit's standing is made once both have counted the request.
+        let mut tightest: Option<(&Allowance, u32)> = None;
         if let Some(limit) = &self.per_client {
-            let standing = limit.check(&client).map_err(|retry_after| Refusal {
+            let remaining = limit.check(&client).map_err(|retry_after| Refusal {
                 scope: "client",
-                limit: limit.burst,
+                limit: limit.quota.burst,
                 retry_after,
             })?;
-            tightest = Some(standing);
+            tightest = Some((&limit.quota, remaining));
         }
         if let (Some(limit), Some(user)) = (&self.per_user, user) {
-            let standing = limit.check(&user).map_err(|retry_after| Refusal {
+            let remaining = limit.check(&user).map_err(|retry_after| Refusal {
                 scope: "user",
-                limit: limit.burst,
+                limit: limit.quota.burst,
                 retry_after,
             })?;
-            if tightest
-                .as_ref()
-                .is_none_or(|t| standing.remaining < t.remaining)
-            {
-                tightest = Some(standing);
+            if tightest.is_none_or(|(_, tightest)| remaining < tightest) {
+                tightest = Some((&limit.quota, remaining));
             }
         }
-        Ok(tightest)
+        Ok(tightest.map(|(quota, remaining)| quota.standing(remaining)))
     }
 
     /// Forgets the keys whose limit is full again, to bound memory.
@@ -223,5 +236,43 @@ mod tests {
             .unwrap_err();
         assert_eq!(refusal.scope, "user");
         assert!(limits.check("192.0.2.2".parse().unwrap(), None).is_ok());
+    }
+
+    #[test]
+    fn the_answer_reports_the_limit_with_the_least_left() {
+        let limits = |client_burst, user_burst| {
+            Limits::new(&RateLimitPolicy {
+                per_client_per_second: 1,
+                per_client_burst: Some(client_burst),
+                per_user_per_second: Some(1),
+                per_user_burst: Some(user_burst),
+            })
+        };
+        let (client, user) = ("192.0.2.1".parse().unwrap(), Some(Uuid::new_v4()));
+        let standing = limits(10, 4).check(client, user).unwrap().unwrap();
+        assert_eq!(
+            (standing.limit.as_bytes(), standing.remaining),
+            (&b"4"[..], 3)
+        );
+        let standing = limits(4, 10).check(client, user).unwrap().unwrap();
+        assert_eq!(
+            (standing.limit.as_bytes(), standing.remaining),
+            (&b"4"[..], 3)
+        );
+        let standing = limits(5, 10).check(client, None).unwrap().unwrap();
+        assert_eq!(
+            (standing.limit.as_bytes(), standing.remaining),
+            (&b"5"[..], 4)
+        );
+        // Both refill at one a second: the user's burst of 10, all used, is back in 10 s.
+        let standing = limits(20, 10);
+        for _ in 0..9 {
+            standing.check(client, user).unwrap();
+        }
+        let last = standing.check(client, user).unwrap().unwrap();
+        assert_eq!(
+            (last.limit.as_bytes(), last.remaining, last.reset_secs),
+            (&b"10"[..], 0, 10)
+        );
     }
 }
